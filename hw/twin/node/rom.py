@@ -1,0 +1,156 @@
+"""The twin's boot ROM: what the ESP32's bootloader and _boot.py do, on the unix port.
+
+Run by the launcher as `micropython -X heapsize=N -i rom.py`, with the image
+file and the launcher's link port in the environment. It loads the hardware
+models, reads the partition table, mounts the vfs partition of the image at /
+(formatting only blank flash, refusing a corrupted one like _boot.py), runs
+boot.py, then main.py unless the reset came from the raw REPL, and falls
+through to the REPL.
+"""
+import sys
+import os
+import gc
+import vfs
+
+_NODE_DIR = sys.path[0]
+
+import world
+import machine
+import time
+import select
+import hardware
+import blockdev
+import twin
+import partitions
+
+# Load every model module now: after / is the node's flash, the host's files
+# are out of reach, as they would be on a board.
+for _name in os.listdir(_NODE_DIR):
+    if _name.endswith(".py") and not _name.startswith("_") and _name[:-3] not in sys.modules and _name != "rom.py":
+        __import__(_name[:-3])
+
+_boot = {"ready": False}
+
+
+def _on_boot(msg):
+    _boot.update(msg)
+
+
+def _on_ready(msg):
+    _boot["ready"] = True
+
+
+world.on("boot", _on_boot)
+world.on("ready", _on_ready)
+world.connect(int(os.getenv("TWIN_LINK_PORT")))
+hardware.build_devices(machine, world)
+world.send({"t": "hello"})
+if not world.wait_until(lambda: _boot["ready"], 10000):
+    print("twin: no answer from the launcher")
+    world.halt_for_power_cut()
+
+machine._configure(_boot["reset_cause"], bytes.fromhex(_boot["mac"]), _boot["rtc"])
+
+_RST_LINES = {
+    1: "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    2: "rst:0x10 (RTCWDT_RTC_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    3: "rst:0x7 (TG0WDT_SYS_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    4: "rst:0x5 (DEEPSLEEP_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+    5: "rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)",
+}
+if not _boot.get("soft"):
+    print(_RST_LINES.get(_boot["reset_cause"], ""))
+
+
+def _halt(lines):
+    # The bootloader stops here; the board would reset in a loop.
+    for line in lines:
+        print(line)
+    while True:
+        world.wait(3600000)
+
+
+def _mount():
+    f = open(os.getenv("TWIN_IMAGE"), "r+b")
+    f.seek(0, 2)
+    flash_size = f.tell()
+    f.seek(partitions.TABLE_OFFSET)
+    table = f.read(partitions.TABLE_SIZE)
+    try:
+        offset, size = partitions.vfs_region(table, flash_size)
+    except ValueError as e:
+        _halt(("E (%d) flash_parts: %s" % (time.ticks_ms(), e),
+               "E (%d) boot: Failed to verify partition table" % time.ticks_ms(),
+               "E (%d) boot: load partition table error!" % time.ticks_ms()))
+    part = blockdev.FlashPartition(f, offset, size)
+    twin._flash[0] = part
+    flash = _boot.get("flash") or {}
+    part.configure_faults(flash.get("cut_at", 0), flash.get("tear", False), world.halt_for_power_cut)
+    vfs.umount("/")
+    try:
+        vfs.mount(part, "/")
+    except OSError:
+        _first_boot(part)
+    os.chdir("/")
+
+
+def _first_boot(part):
+    # What the ESP32's inisetup does: format blank flash, refuse anything else.
+    sector = bytearray(blockdev.BLOCK_SIZE)
+    part.readblocks(0, sector)
+    if sector != b"\xff" * blockdev.BLOCK_SIZE:
+        _fs_corrupted()
+    print("Performing initial setup")
+    vfs.VfsLfs2.mkfs(part)
+    vfs.mount(vfs.VfsLfs2(part), "/")
+    with open("/boot.py", "w") as f:
+        f.write("# This file is executed on every boot (including wake-boot from deepsleep)\n")
+
+
+def _fs_corrupted():
+    while True:
+        print("The filesystem appears to be corrupted. If you had important data there, you\n"
+              "may want to make a flash snapshot to try to recover it. Otherwise, perform\n"
+              "factory reprogramming of MicroPython firmware (completely erase flash, followed\n"
+              "by firmware programming).\n")
+        world.wait(3000)
+
+
+def _run(path, g, os=os, sys=sys, machine=machine):
+    try:
+        os.stat(path)
+    except OSError:
+        return
+    try:
+        with open(path) as f:
+            src = f.read()
+        exec(compile(src, path, "exec"), g)
+    except SystemExit:
+        machine.soft_reset()
+    except BaseException as e:  # as pyexec does: print the traceback, go on to the REPL
+        sys.print_exception(e)
+
+
+def _start_firmware(run, skip_main):
+    # The REPL's namespace is this module's: leave it as clean as a board's.
+    g = globals()
+    for k in list(g):
+        if k != "__name__":
+            del g[k]
+    run("boot.py", g)
+    if not skip_main:
+        run("main.py", g)
+
+
+_mount()
+sys.path[:] = ["", ".frozen", "/lib"]
+
+# Leave the firmware the heap it would have on the board: a ballast block
+# takes whatever the twin's own modules did not use beyond that.
+gc.collect()
+if os.getenv("TWIN_NODE_HEAP"):
+    _extra = gc.mem_free() - int(os.getenv("TWIN_NODE_HEAP"))
+    if _extra > 0:
+        world.ballast = bytearray(_extra)
+gc.collect()
+_start_firmware(_run, _boot.get("skip_main"))
