@@ -39,3 +39,15 @@ def device(name):
 
 def irq_dropped():
     return machine._stats["irq_dropped"]
+
+
+def _on_flash_fault(msg):
+    # Armed while running: count write points from now.
+    part = _flash[0]
+    if part is None:
+        return
+    cut = msg.get("cut_at", 0)
+    part.configure_faults(part.writes + cut if cut else 0, msg.get("tear", False), world.halt_for_power_cut)
+
+
+world.on("flash", _on_flash_fault)

@@ -1,0 +1,1 @@
+"""One wiring file per board: pins and bus construction, nothing else."""
