@@ -1,0 +1,1 @@
+"""Genuine cards: key hierarchy, card layout, card lists (issue 5)."""
