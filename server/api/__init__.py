@@ -1,0 +1,1 @@
+"""The district server's HTTP API: thin handlers over the library modules of server/."""
