@@ -15,6 +15,16 @@ def banner(cfg):
         RESET_CAUSES.get(machine.reset_cause(), str(machine.reset_cause())))
 
 
+def node_info():
+    """What the maintenance tools show about this node (no personal data)."""
+    import gc
+    cfg = node_config.load()
+    gc.collect()
+    return {"version": VERSION, "node_id": cfg["node_id"], "board": cfg["board"],
+            "door_id": cfg["door_id"], "reset_cause": RESET_CAUSES.get(machine.reset_cause()),
+            "heap_free": gc.mem_free()}
+
+
 def main():
     cfg = node_config.load()
     print(banner(cfg))

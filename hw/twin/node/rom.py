@@ -145,12 +145,24 @@ def _start_firmware(run, skip_main):
 _mount()
 sys.path[:] = ["", ".frozen", "/lib"]
 
-# Leave the firmware the heap it would have on the board: a ballast block
-# takes whatever the twin's own modules did not use beyond that.
-gc.collect()
+# Leave the firmware the heap it would have on the board: ballast blocks take
+# whatever the twin's own modules did not use beyond that.
+def _ballast(target):
+    blocks = []
+    chunk = 16384
+    gc.collect()
+    world.twin_heap_used = gc.mem_alloc()
+    extra = gc.mem_free() - target
+    while extra > 64 and chunk >= 64:
+        try:
+            blocks.append(bytearray(min(chunk, extra) - 16))
+            extra = gc.mem_free() - target
+        except MemoryError:
+            chunk //= 2
+    return blocks
+
+
 if os.getenv("TWIN_NODE_HEAP"):
-    _extra = gc.mem_free() - int(os.getenv("TWIN_NODE_HEAP"))
-    if _extra > 0:
-        world.ballast = bytearray(_extra)
+    world.ballast = _ballast(int(os.getenv("TWIN_NODE_HEAP")))
 gc.collect()
 _start_firmware(_run, _boot.get("skip_main"))
