@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
-from district_world import POSTGRES_URL, BACKENDS, ROOT_SECRET, SERVER_SECRET, World
+from .district_world import POSTGRES_URL, BACKENDS, ROOT_SECRET, SERVER_SECRET, World
 from server.app import create_app
 
 

@@ -9,7 +9,7 @@ from server.db import open_store, session_scope
 from server.models import Base, Street
 from server.seed import PROGRAMME_DOOR_TARGET, UNITS
 
-from district_world import ROOT_SECRET, SERVER_SECRET
+from .district_world import ROOT_SECRET, SERVER_SECRET
 
 
 def test_migrations_match_the_models(app):
