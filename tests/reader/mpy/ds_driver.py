@@ -238,3 +238,12 @@ class Reader:
             return st, None
         st, uid, _ = self.select()
         return st, uid
+
+    def end_session(self):
+        """§10.1 item 6: HLTA (still encrypted), then clear MFCrypto1On."""
+        self.halt()
+        self.stop_crypto()
+
+    def reselect(self):
+        self.end_session()
+        return self.wupa_select()
