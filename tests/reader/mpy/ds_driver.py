@@ -86,12 +86,13 @@ class Reader:
         if command == 0x0C:
             self.wr(0x0D, 0x80 | (rx_align << 4) | tx_last)
         irq = 0
+        stop = wait | 0x01 | (0x02 if command == 0x0E else 0)   # MFAuthent: ErrIRq ends it too
         for _ in range(self.max_polls):
             irq = self.rd(0x04)
-            if irq & wait or irq & 0x01:
+            if irq & stop:
                 break
         self.irq = irq
-        if not irq & wait:
+        if not irq & (wait | 0x02):
             return TIMEOUT, b""
         err = self.rd(0x06)
         self.error_reg = err
