@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from hw.twin.node import hardware
+from hw.twin.node_modules import compiled_node_dir
 from hw.twin.serial_bridge import SerialBridge, open_pty
 from provisioning.flash_image import ImageError, check_image
 
@@ -118,6 +119,7 @@ class Twin:
             # A board with this flash would not get as far as the REPL either.
             self._note("image", problem=check)
         self._binary = self._micropython or micropython_binary()
+        self._mpy_dir = compiled_node_dir()
         self._repl_sock = _listen(self._ports[0], "REPL")
         try:
             self._bench_sock = _listen(self._ports[1], "bench")
@@ -188,7 +190,7 @@ class Twin:
     def _spawn(self) -> None:
         env = dict(os.environ)
         env.update(TWIN_LINK_PORT=str(self._link_sock.getsockname()[1]), TWIN_IMAGE=str(self.image),
-                   TWIN_NODE_HEAP=str(self.heap))
+                   TWIN_NODE_HEAP=str(self.heap), TWIN_MPY_DIR=str(self._mpy_dir or ""))
         heap = self.heap + TWIN_HEAP_RESERVE
         self._ready.clear()
         self.bridge.drop_input(self._slave)

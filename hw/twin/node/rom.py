@@ -11,8 +11,15 @@ import sys
 import os
 import gc
 import vfs
+import micropython
+
+# Like the ESP32's bootloader and _boot.py, the ROM cannot be interrupted:
+# a Ctrl-C sent while the node boots waits in the line for the REPL.
+micropython.kbd_intr(-1)
 
 _NODE_DIR = sys.path[0]
+if os.getenv("TWIN_MPY_DIR"):
+    sys.path.insert(0, os.getenv("TWIN_MPY_DIR"))   # the same modules, compiled (node_modules.py)
 
 import world
 import machine
@@ -131,12 +138,41 @@ def _run(path, g, os=os, sys=sys, machine=machine):
         sys.print_exception(e)
 
 
-def _start_firmware(run, skip_main):
+def _ballast(target, gc=gc, world=world):
+    # Leave the firmware the heap it would have on the board: one ballast
+    # block takes whatever the twin's own modules did not use beyond that,
+    # leaving the firmware's heap in one piece above it. Smaller blocks only
+    # if the heap is too fragmented for one.
+    gc.collect()
+    world.twin_heap_used = gc.mem_alloc()
+    try:
+        world.ballast = [bytearray(gc.mem_free() - target)]
+        return
+    except (MemoryError, ValueError):
+        pass
+    blocks = []
+    chunk = 16384
+    while chunk >= 64:
+        gc.collect()
+        extra = gc.mem_free() - target
+        if extra <= 64:
+            break
+        try:
+            blocks.append(bytearray(min(chunk, extra) - 16))
+        except MemoryError:
+            chunk //= 2
+    world.ballast = blocks
+
+
+def _start_firmware(run, skip_main, ballast, target_heap, kbd_intr=micropython.kbd_intr):
     # The REPL's namespace is this module's: leave it as clean as a board's.
     g = globals()
     for k in list(g):
         if k != "__name__":
             del g[k]
+    if target_heap:
+        ballast(target_heap)
+    kbd_intr(3)
     run("boot.py", g)
     if not skip_main:
         run("main.py", g)
@@ -145,24 +181,5 @@ def _start_firmware(run, skip_main):
 _mount()
 sys.path[:] = ["", ".frozen", "/lib"]
 
-# Leave the firmware the heap it would have on the board: ballast blocks take
-# whatever the twin's own modules did not use beyond that.
-def _ballast(target):
-    blocks = []
-    chunk = 16384
-    gc.collect()
-    world.twin_heap_used = gc.mem_alloc()
-    extra = gc.mem_free() - target
-    while extra > 64 and chunk >= 64:
-        try:
-            blocks.append(bytearray(min(chunk, extra) - 16))
-            extra = gc.mem_free() - target
-        except MemoryError:
-            chunk //= 2
-    return blocks
-
-
-if os.getenv("TWIN_NODE_HEAP"):
-    world.ballast = _ballast(int(os.getenv("TWIN_NODE_HEAP")))
-gc.collect()
-_start_firmware(_run, _boot.get("skip_main"))
+_target_heap = int(os.getenv("TWIN_NODE_HEAP") or "0")
+_start_firmware(_run, _boot.get("skip_main"), _ballast, _target_heap)
