@@ -8,11 +8,24 @@ comparison instead of a join up the hierarchy (see server/areas.py).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on both stores (SQLite hands back naive datetimes)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -125,8 +138,8 @@ class Person(AreaPath, Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     state: Mapped[str] = mapped_column(String(10), default="active")  # active | moved_out
     card_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    moved_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    moved_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DoorGrant(Base):
@@ -156,10 +169,10 @@ class Card(Base):
     # The site whose card keys personalise this card (the holder's home compound).
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     state: Mapped[str] = mapped_column(String(10))  # issued|active|lost|replaced|revoked
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DoorCardList(Base):
@@ -171,7 +184,7 @@ class DoorCardList(Base):
     digest: Mapped[str] = mapped_column(String(64))  # of the entries, not of the signed blob
     entry_count: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class User(AreaPath, Base):
@@ -184,7 +197,7 @@ class User(AreaPath, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raising token_epoch invalidates every token issued before.
     token_epoch: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):
@@ -192,7 +205,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     user_login: Mapped[str] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(40))
