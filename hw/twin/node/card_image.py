@@ -111,7 +111,6 @@ def _make_classic(mem, uid, magic_kind, hardened):
         return magic.Gen1aCard(mem, len(uid), hardened=hardened)
     if magic_kind == "gen2":
         return magic.Gen2Card(mem, len(uid), hardened=hardened)
-    big = len(mem) > 1024
     return classic.ClassicCard(mem, len(uid), hardened=hardened)
 
 

@@ -2,10 +2,8 @@
 
 Runs under MicroPython (the twin's node) and CPython (launcher, tests).
 
-    >>> crc_a(b"\\x50\\x00")          # HLTA
-    b'W\\xcd'                         # 57 CD, low byte first as sent
-    >>> crc16(b"\\x50\\x00", PRESETS[3])   # what a driver gets without ModeReg=0x3D
-    0x234f
+    crc_a(b"\\x50\\x00")                 # HLTA -> b"\\x57\\xcd", low byte first as sent
+    crc16(b"\\x50\\x00", PRESETS[3])     # 0x234F: what a driver gets without ModeReg=0x3D
 """
 
 # ModeReg.CRCPreset[1:0] -> preset value (reference §2.2).
