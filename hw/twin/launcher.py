@@ -190,7 +190,8 @@ class Twin:
     def _spawn(self) -> None:
         env = dict(os.environ)
         env.update(TWIN_LINK_PORT=str(self._link_sock.getsockname()[1]), TWIN_IMAGE=str(self.image),
-                   TWIN_NODE_HEAP=str(self.heap), TWIN_MPY_DIR=str(self._mpy_dir or ""))
+                   TWIN_NODE_HEAP=str(self.heap), TWIN_MPY_DIR=str(self._mpy_dir or ""),
+                   TWIN_NODE_DIR=str(NODE_DIR))
         heap = self.heap + TWIN_HEAP_RESERVE
         self._ready.clear()
         self.bridge.drop_input(self._slave)

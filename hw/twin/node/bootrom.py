@@ -1,7 +1,9 @@
 """The twin's boot ROM: what the ESP32's bootloader and _boot.py do, on the unix port.
 
-Run by the launcher as `micropython -X heapsize=N -i rom.py`, with the image
-file and the launcher's link port in the environment. It loads the hardware
+Imported by rom.py, which the launcher runs as `micropython -X heapsize=N -i
+rom.py` with the image file and the launcher's link port in the environment;
+kept as a module (compiled, alive for the node's lifetime) so that its code
+never leaves or joins the firmware's heap budget. It loads the hardware
 models, reads the partition table, mounts the vfs partition of the image at /
 (formatting only blank flash, refusing a corrupted one like _boot.py), runs
 boot.py, then main.py unless the reset came from the raw REPL, and falls
@@ -17,9 +19,14 @@ import micropython
 # a Ctrl-C sent while the node boots waits in the line for the REPL.
 micropython.kbd_intr(-1)
 
-_NODE_DIR = sys.path[0]
-if os.getenv("TWIN_MPY_DIR"):
-    sys.path.insert(0, os.getenv("TWIN_MPY_DIR"))   # the same modules, compiled (node_modules.py)
+# The firmware's heap, taken first so that it is one piece at the bottom of
+# the heap; the twin's own modules load above it (see _ballast).
+# (Held only inside a list, so no stale pointer to it is left for the
+# conservative GC to find when it is released.)
+_heap_target = int(os.getenv("TWIN_NODE_HEAP") or "0")
+_firmware_heap = [bytearray(_heap_target)] if _heap_target else []
+
+_NODE_DIR = os.getenv("TWIN_NODE_DIR")
 
 import world
 import machine
@@ -123,7 +130,7 @@ def _fs_corrupted():
         world.wait(3000)
 
 
-def _run(path, g, os=os, sys=sys, machine=machine):
+def _run(path, g):
     try:
         os.stat(path)
     except OSError:
@@ -138,48 +145,51 @@ def _run(path, g, os=os, sys=sys, machine=machine):
         sys.print_exception(e)
 
 
-def _ballast(target, gc=gc, world=world):
-    # Leave the firmware the heap it would have on the board: one ballast
-    # block takes whatever the twin's own modules did not use beyond that,
-    # leaving the firmware's heap in one piece above it. Smaller blocks only
-    # if the heap is too fragmented for one.
+def _ballast(target):
+    # Leave the firmware the heap it would have on the board, in one piece:
+    # fill every byte the twin's modules left free (the caller then releases
+    # the block reserved at start-up). Holes between the twin's objects are
+    # filled first with one-block objects (allocation is lowest-first), then
+    # the untouched top of the heap with big blocks.
     gc.collect()
-    world.twin_heap_used = gc.mem_alloc()
-    try:
-        world.ballast = [bytearray(gc.mem_free() - target)]
-        return
-    except (MemoryError, ValueError):
-        pass
-    blocks = []
-    chunk = 16384
-    while chunk >= 64:
-        gc.collect()
-        extra = gc.mem_free() - target
-        if extra <= 64:
+    world.twin_heap_used = gc.mem_alloc() - target
+    slots = [None] * 4096
+    top = bytearray(16384)
+    slots[0] = top
+    limit = id(top)
+    i = 1
+    one = 1.5
+    while i < 4096:
+        f = one * 2.0
+        slots[i] = f
+        i += 1
+        if id(f) > limit:
             break
+    chunk = 65536
+    while chunk >= 64 and i < 4096:
         try:
-            blocks.append(bytearray(min(chunk, extra) - 16))
+            slots[i] = bytearray(chunk - 16)
+            i += 1
         except MemoryError:
             chunk //= 2
-    world.ballast = blocks
+    world.ballast = slots
 
 
-def _start_firmware(run, skip_main, ballast, target_heap, kbd_intr=micropython.kbd_intr):
-    # The REPL's namespace is this module's: leave it as clean as a board's.
-    g = globals()
+def start(g):
+    """Run boot.py and main.py in the REPL's namespace g, as a board does."""
+    # The REPL's namespace: leave it as clean as a board's.
     for k in list(g):
         if k != "__name__":
             del g[k]
-    if target_heap:
-        ballast(target_heap)
-    kbd_intr(3)
-    run("boot.py", g)
-    if not skip_main:
-        run("main.py", g)
+    if _heap_target:
+        _ballast(_heap_target)
+        _firmware_heap.clear()
+        gc.collect()
+    micropython.kbd_intr(3)
+    _run("boot.py", g)
+    if not _boot.get("skip_main"):
+        _run("main.py", g)
 
 
 _mount()
 sys.path[:] = ["", ".frozen", "/lib"]
-
-_target_heap = int(os.getenv("TWIN_NODE_HEAP") or "0")
-_start_firmware(_run, _boot.get("skip_main"), _ballast, _target_heap)
