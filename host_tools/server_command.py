@@ -1,10 +1,7 @@
 """`doorctl server`: run the district server, or create a user and print a token.
 
-For the lead's CLI to wire in:
-
-    from host_tools.server_command import add_server_arguments, server_command
-    sub = subparsers.add_parser("server", help=SERVER_HELP, description=SERVER_DESCRIPTION)
-    add_server_arguments(sub); sub.set_defaults(func=server_command)
+For the CLI to wire in: append `register` to host_tools.commands.REGISTRY
+(it adds the `server` subparser and sets func=server_command).
 
 `server_command(args)` returns an exit status and raises DoorctlError for a
 user mistake (bad database URL, missing secret file, taken login).
@@ -34,6 +31,14 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
                         help="create a district-level user, print a token and exit")
     parser.add_argument("--token-hours", type=int, default=12,
                         help="lifetime of the printed token (default 12)")
+
+
+def register(sub) -> argparse.ArgumentParser:
+    """Add `doorctl server` to the CLI's subparsers."""
+    parser = sub.add_parser("server", help=SERVER_HELP, description=SERVER_DESCRIPTION)
+    add_server_arguments(parser)
+    parser.set_defaults(func=server_command)
+    return parser
 
 
 def server_command(args: argparse.Namespace) -> int:
