@@ -213,6 +213,9 @@ class _Places:
 
     def __init__(self, session: Session, principal: Principal):
         self.session, self.area = session, principal.area
+        # Files repeat the same few places on thousands of rows: look each up once.
+        self._committees: dict = {}
+        self._buildings: dict = {}
 
     def street(self, key: str) -> Street:
         street = self.session.scalar(select(Street).where(
@@ -223,6 +226,11 @@ class _Places:
         return street
 
     def committee(self, key: str, street_id: int | None = None) -> Committee:
+        if (key, street_id) not in self._committees:
+            self._committees[(key, street_id)] = self._find_committee(key, street_id)
+        return self._committees[(key, street_id)]
+
+    def _find_committee(self, key: str, street_id: int | None) -> Committee:
         query = select(Committee).where(Committee.district_id == self.area.district_id,
                                         or_(Committee.code == key, Committee.name_zh == key,
                                             Committee.name_en == key))
@@ -237,6 +245,9 @@ class _Places:
 
     def building(self, committee: Committee, site_name: str, building_name: str,
                  create: bool) -> tuple[Building, list[str]]:
+        key = (committee.id, site_name, building_name)
+        if key in self._buildings:
+            return self._buildings[key], []
         made = []
         site = self.session.scalar(select(Site).where(Site.committee_id == committee.id,
                                                       Site.name == site_name))
@@ -252,6 +263,10 @@ class _Places:
                 raise _Problem("building", "no such building in this site")
             building = registry.create_building(self.session, self.area, site.id, building_name)
             made.append("buildings")
+        if not made:
+            # Only places that existed before the import are cached: a new one
+            # disappears with its row's savepoint if that row fails.
+            self._buildings[key] = building
         return building, made
 
 

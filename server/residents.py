@@ -104,7 +104,8 @@ def register_person(session: Session, principal: Principal, vault: IdentityVault
                     district_id=place.district_id, street_id=place.street_id,
                     committee_id=place.committee_id)
     _flush(session, person)
-    set_door_grants(session, principal, person, data.door_ids)
+    if data.door_ids:
+        set_door_grants(session, principal, person, data.door_ids)
     audit.record_reads(session, principal, "person.register", [person.id], "registration")
     return person
 
