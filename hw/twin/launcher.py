@@ -379,6 +379,8 @@ class Twin:
                 ext.on_node_boot()
             self._send({"t": "ready"})
             self._ready.set()
+        elif kind == "firmware":
+            self._send({"t": "go", "interrupt": self.bridge.firmware_started()})
         elif kind == "out":
             self.outputs[msg["name"]] = msg["level"]
             self._note("out", t=msg["ns"] / 1e9, name=msg["name"], level=msg["level"])

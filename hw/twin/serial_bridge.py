@@ -85,6 +85,8 @@ class SerialBridge:
         self.pid: int | None = None
         self.hide_banner_then_raw = False
         self._held = bytearray()
+        self.hold_input = False         # the chip is still in its ROM: keep what the host sends
+        self._interrupt_pending = False
 
     # ---- client side
     def attach(self, conn: socket.socket) -> bool:
@@ -112,11 +114,22 @@ class SerialBridge:
         if not data:
             self.detach()
             return
-        if b"\x03" in data and self.pid and catches_sigint(self.pid):
-            # Running code: Ctrl-C is a keyboard interrupt, not a byte of input.
-            os.kill(self.pid, signal.SIGINT)
-            data = data.replace(b"\x03", b"")
+        if b"\x03" in data and self.pid:
+            if self.hold_input:
+                # Sent while the node boots: it interrupts the firmware once that runs.
+                self._interrupt_pending = True
+                data = data.replace(b"\x03", b"")
+            elif catches_sigint(self.pid):
+                # Running code: Ctrl-C is a keyboard interrupt, not a byte of input.
+                os.kill(self.pid, signal.SIGINT)
+                data = data.replace(b"\x03", b"")
         self.to_node += data
+
+    def firmware_started(self) -> bool:
+        """The ROM is about to run main.py: let what waited through; True if it held a Ctrl-C."""
+        self.hold_input = False
+        interrupted, self._interrupt_pending = self._interrupt_pending, False
+        return interrupted
 
     # ---- node side
     def master_readable(self) -> None:
@@ -161,7 +174,7 @@ class SerialBridge:
     # ---- pumping, called by the loop when the fds are ready
     def flush(self) -> float:
         """Write what the rates allow; returns seconds until more may be written."""
-        if self.to_node:
+        if self.to_node and not self.hold_input:
             n = self.rate_in.allowance(len(self.to_node))
             if n:
                 try:
@@ -194,6 +207,8 @@ class SerialBridge:
     def drop_input(self, slave: int) -> None:
         """Bytes sent while the chip was in reset are lost, as on a board."""
         self.to_node.clear()
+        self.hold_input = True
+        self._interrupt_pending = False
         try:
             termios.tcflush(slave, termios.TCIFLUSH)
         except termios.error:

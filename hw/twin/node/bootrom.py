@@ -54,6 +54,8 @@ def _on_ready(msg):
     _boot["ready"] = True
 
 
+_go = {}
+world.on("go", _go.update)
 world.on("boot", _on_boot)
 world.on("ready", _on_ready)
 world.connect(int(os.getenv("TWIN_LINK_PORT")))
@@ -153,6 +155,7 @@ def _ballast(target):
     # the untouched top of the heap with big blocks.
     gc.collect()
     world.twin_heap_used = gc.mem_alloc() - target
+    before = gc.mem_alloc()
     slots = [None] * 4096
     top = bytearray(16384)
     slots[0] = top
@@ -172,7 +175,14 @@ def _ballast(target):
             i += 1
         except MemoryError:
             chunk //= 2
+    while i < 4096:             # and the last one-block holes, wherever they are
+        try:
+            slots[i] = one * 2.0
+            i += 1
+        except MemoryError:
+            break
     world.ballast = slots
+    world.ballast_bytes = gc.mem_alloc() - before
 
 
 def start(g):
@@ -187,7 +197,17 @@ def start(g):
         gc.collect()
     micropython.kbd_intr(3)
     _run("boot.py", g)
-    if not _boot.get("skip_main"):
+    # The launcher held what the host sent while the node booted; a Ctrl-C
+    # among it stops main.py before it starts, as it would have interrupted it.
+    _go.clear()
+    world.send({"t": "firmware"})
+    try:
+        world.wait_until(lambda: _go, 5000)
+    except KeyboardInterrupt:
+        _go["interrupt"] = True
+    if _go.get("interrupt"):
+        print("KeyboardInterrupt: main.py not run")
+    elif not _boot.get("skip_main"):
         _run("main.py", g)
 
 
