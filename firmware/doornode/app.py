@@ -78,7 +78,7 @@ class Node:
                              ("fire_alarm", a["input_debounce_ms"]), ("tamper", a["input_debounce_ms"])):
             pin, level = board.inputs[name]
             self.inputs.append((name, Debounced(pin, level, settle)))
-        self.min_free = gc.mem_free()
+        self.min_free = self.min_live_free = gc.mem_free()
         self.reader_ok = False
         self._last_uid = b""
         self._last_at = 0
@@ -119,6 +119,8 @@ class Node:
                 continue                                  # re-init at once
             except CardError:
                 pass                                      # garbled or removed: next poll retries
+            except MemoryError:
+                self.sink.emit("reader_error", error="MemoryError")   # never let the reader task die
             await asyncio.sleep_ms(a["poll_ms"])
 
     def _card(self, uid_view):
@@ -173,14 +175,19 @@ class Node:
     async def housekeeping_task(self, beat):
         every = self.app["heap_report_s"] * 1000
         last = time.ticks_ms()
+        rounds = 0
         while True:
             beat()
-            self.min_free = min(self.min_free, gc.mem_free())   # before collecting: garbage counts
+            self.min_free = min(self.min_free, gc.mem_free())   # garbage of the last 500 ms included
             gc.collect()
+            rounds += 1
+            if rounds > 2:        # after boot: import garbage can still be pinned by the stack
+                self.min_live_free = min(self.min_live_free, gc.mem_free())   # live data only
             now = time.ticks_ms()
             if every and time.ticks_diff(now, last) >= every:
                 last = now
-                self.sink.emit("heap", free=gc.mem_free(), min_free=self.min_free)
+                self.sink.emit("heap", free=gc.mem_free(), min_free=self.min_free,
+                               min_live_free=self.min_live_free)
             await asyncio.sleep_ms(500)
 
     async def run(self, extra_tasks=()):
