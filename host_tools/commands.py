@@ -193,3 +193,12 @@ def cmd_node_info(args):
         info = node.eval("__import__('doornode.app').app.node_info()")
     for key in sorted(info):
         print(f"{key:>12}: {info[key]}")
+
+
+# ---------------------------------------------------------------- commands kept in their own modules
+def _register_module_commands():
+    from host_tools import server_command
+    REGISTRY.append(server_command.register)
+
+
+_register_module_commands()

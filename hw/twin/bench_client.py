@@ -23,6 +23,7 @@ class BenchClient:
         self._ids = itertools.count(1)
         self._timeline_next = 0
         self.events: list[dict] = []
+        self._cursor = 0            # events before this index were consumed by wait_output
 
     def close(self) -> None:
         self._file.close()
@@ -56,12 +57,19 @@ class BenchClient:
         return reply["events"]
 
     def wait_output(self, name: str, level: int, timeout: float = 5.0) -> dict:
-        """Wait for an output to change to level; returns the timeline event."""
+        """Wait for the next change of an output to level; returns its timeline event.
+
+        Successive calls walk the timeline in order, so `wait_output("relay", 1)` then
+        `wait_output("relay", 0)` finds the end of that same pulse.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            for ev in self.poll_timeline():
+            while self._cursor < len(self.events):
+                ev = self.events[self._cursor]
+                self._cursor += 1
                 if ev["kind"] == "out" and ev["name"] == name and ev["level"] == level:
                     return ev
             if time.monotonic() > deadline:
                 raise BenchClientError(f"{name} did not go to {level} within {timeout} s")
-            time.sleep(0.005)
+            if not self.poll_timeline():
+                time.sleep(0.005)

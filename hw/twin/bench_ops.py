@@ -30,6 +30,17 @@ def _input(twin, args):
     return {}
 
 
+def _pin(twin, args):
+    pin = args.get("pin")
+    level = args.get("level")
+    if not isinstance(pin, int) or isinstance(pin, bool) or not 0 <= pin <= 39:
+        raise BenchError("'pin' must be an ESP32 GPIO number (0-39)")
+    if level not in (0, 1, None):
+        raise BenchError("'level' must be 0, 1 or null (let the pin float)")
+    twin.set_pin(pin, level)
+    return {}
+
+
 def _inputs(twin, args):
     return {"inputs": {name: twin.inputs.get(name, False) for name in hardware.INPUTS}}
 
@@ -92,6 +103,7 @@ OPS = {
     "info": _info,
     "input": _input,
     "inputs": _inputs,
+    "pin": _pin,
     "outputs": _outputs,
     "timeline": _timeline,
     "power": _power,

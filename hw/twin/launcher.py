@@ -100,6 +100,7 @@ class Twin:
         self._console_cond = threading.Condition(self._lock)
         self.timeline: list[dict] = []
         self.inputs: dict[str, bool] = {}
+        self.pins: dict[int, int | None] = {}
         self.outputs: dict[str, int] = {name: 0 for name in hardware.OUTPUTS}
         self.boots = 0
         self.reset_cause = PWRON_RESET
@@ -375,6 +376,8 @@ class Twin:
                         "flash": self._flash_fault, **self._next_boot})
             for name, active in self.inputs.items():
                 self._send({"t": "in", "name": name, "active": active})
+            for pin, level in self.pins.items():
+                self._send({"t": "in", "pin": pin, "level": level})
             for ext in self.extensions.values():
                 ext.on_node_boot()
             self._send({"t": "ready"})
@@ -429,6 +432,13 @@ class Twin:
             self.inputs[name] = bool(active)
             self._note("in", name=name, active=bool(active))
             self._send({"t": "in", "name": name, "active": bool(active)})
+
+    def set_pin(self, pin: int, level: int | None) -> None:
+        """Drive any GPIO from outside (0/1), or let it go (None): for integrators' fixtures."""
+        with self._lock:
+            self.pins[pin] = level
+            self._note("pin", pin=pin, level=level)
+            self._send({"t": "in", "pin": pin, "level": level})
 
     def set_flash_fault(self, cut_at: int, tear: bool = False) -> None:
         """Cut the power at the cut_at-th flash write point from now (0 = never)."""

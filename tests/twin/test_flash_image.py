@@ -41,13 +41,13 @@ def test_damaged_partition_table_is_refused(damage, message):
         partitions.decode(table)
 
 
-def test_image_round_trip_holds_every_firmware_file_and_the_config(image_bytes):
+def test_image_round_trip_holds_every_firmware_file_and_the_config(image_bytes, bare_firmware):
     img = check_image(image_bytes)
     assert len(image_bytes) == FLASH_SIZE
     assert (img.vfs_offset, img.vfs_size) == (VFS_OFFSET, VFS_SIZE)
     files = img.files()
-    expected = {p.relative_to(FIRMWARE).as_posix(): p.read_bytes()
-                for p in FIRMWARE.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    expected = {p.relative_to(bare_firmware).as_posix(): p.read_bytes()
+                for p in bare_firmware.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     for rel, data in expected.items():
         assert files[rel] == data, rel
     assert img.config()["node_id"] == "door-test-0001"

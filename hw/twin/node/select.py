@@ -41,7 +41,11 @@ class poll:
             deadline = _ctime.ticks_add(_ctime.ticks_ms(), timeout)
         while True:
             left = -1 if deadline is None else max(0, _ctime.ticks_diff(deadline, _ctime.ticks_ms()))
+            start = _ctime.ticks_ms()
             events = self._poll.poll(left)
+            waited = _ctime.ticks_diff(_ctime.ticks_ms(), start)
+            if waited > 0:
+                world.advance_devices(waited * 1000)   # the hardware's clocks ran meanwhile
             result = [(o, e) for o, e in events if o is not link]
             if len(result) != len(events):
                 world.service(0)

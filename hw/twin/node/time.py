@@ -33,6 +33,7 @@ def sleep_us(us):
     if us >= 2000:
         world.wait(us // 1000)
     else:
+        world.advance_devices(us)
         _ctime.sleep_us(us)
 
 
