@@ -19,10 +19,12 @@ except ImportError:
 
 try:
     from cryptolib import aes as _aes
+    _HAVE_CRYPTOLIB = True
 
     def _aes_ecb(key):
         return _aes(key, 1).encrypt  # mode 1 = ECB
 except ImportError:
+    _HAVE_CRYPTOLIB = False
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
     def _aes_ecb(key):
@@ -90,3 +92,60 @@ def site_system_id(site_id):
     """The system identifier part of M: binds every card key to one site."""
     return b"DN-SITE" + bytes(((site_id >> 24) & 0xFF, (site_id >> 16) & 0xFF,
                                (site_id >> 8) & 0xFF, site_id & 0xFF))
+
+
+class Diversifier:
+    """classic_key() for one master, made once at boot for the tap path.
+
+    The CMAC subkey K2 and the AES key schedule depend only on the master, so they are
+    computed here; classic_key() then runs two AES blocks into buffers made once and
+    allocates only the 6-byte key it returns. Same output as classic_key().
+    """
+
+    def __init__(self, master, system_id):
+        if len(master) != 16:
+            raise ValueError("AES-128 master key must be 16 bytes")
+        self._aes = _aes(master, 1) if _HAVE_CRYPTOLIB else None
+        self._master = bytes(master)
+        self._k2 = _double(_double(self._encrypt(bytes(16))))
+        self._system_id = bytes(system_id)
+        self._d = bytearray(32)
+        self._c = bytearray(16)
+        if len(self._system_id) + 12 > _MAX_INPUT:
+            raise ValueError("system id too long")
+
+    def _encrypt(self, block, out=None):
+        if self._aes is not None:
+            if out is None:
+                return self._aes.encrypt(block)
+            self._aes.encrypt(block, out)
+            return out
+        data = _aes_ecb(self._master)(bytes(block))
+        if out is None:
+            return data
+        out[:] = data
+        return out
+
+    def classic_key(self, uid, sector, key_type):
+        """6-byte key of this sector and key type for the card with this UID."""
+        n = len(uid)
+        if n != 4 and n != 7 and n != 10:
+            raise ValueError("UID must be 4, 7 or 10 bytes")
+        d = self._d
+        for i in range(32):
+            d[i] = 0
+        d[0] = _DIV_CONSTANT_AES128
+        d[1:1 + n] = uid
+        d[1 + n] = sector
+        d[2 + n] = key_type
+        s = self._system_id
+        m = n + 2 + len(s)
+        d[3 + n:1 + m] = s
+        d[1 + m] = 0x80                            # m <= 30: always padded, so K2
+        c = self._c
+        self._encrypt(memoryview(d)[0:16], c)
+        k2 = self._k2
+        for i in range(16):
+            c[i] ^= d[16 + i] ^ k2[i]
+        self._encrypt(c, c)
+        return bytes(c[0:CLASSIC_KEY_SIZE])
