@@ -33,9 +33,10 @@ from provisioning.flash_image import ImageError, check_image
 
 NODE_DIR = Path(__file__).with_name("node")
 DEFAULT_HEAP = 128 * 1024
-# Heap for the twin's own modules (hardware models, shims); the ROM leaves the
-# firmware exactly the node heap asked for and takes the rest as ballast.
-TWIN_HEAP_RESERVE = 192 * 1024
+# Heap for the twin's own modules (hardware models, shims, the cards on the
+# reader); the ROM leaves the firmware exactly the node heap asked for and
+# takes the rest as ballast, so a generous reserve costs only host memory.
+TWIN_HEAP_RESERVE = 320 * 1024
 PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET, SOFT_RESET = 1, 2, 3, 4, 5
 CONSOLE_LIMIT = 1 << 20
 

@@ -11,8 +11,9 @@ BLOCK_SIZE = 4096
 
 
 class FlashPartition:
-    def __init__(self, f, offset, size):
+    def __init__(self, f, offset, size, before_write=None):
         self._f = f
+        self._before_write = before_write   # lets a fault armed by the bench take effect first
         self._offset = offset
         self._blocks = size // BLOCK_SIZE
         self.writes = 0          # write points since boot
@@ -55,6 +56,8 @@ class FlashPartition:
         return 0        # init, deinit, sync: nothing to do, writes go straight to the file
 
     def _write_point(self):
+        if self._before_write is not None:
+            self._before_write()
         self.writes += 1
         return self.cut_at and self.writes >= self.cut_at
 

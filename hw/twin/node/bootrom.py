@@ -98,7 +98,7 @@ def _mount():
         _halt(("E (%d) flash_parts: %s" % (time.ticks_ms(), e),
                "E (%d) boot: Failed to verify partition table" % time.ticks_ms(),
                "E (%d) boot: load partition table error!" % time.ticks_ms()))
-    part = blockdev.FlashPartition(f, offset, size)
+    part = blockdev.FlashPartition(f, offset, size, lambda: world.service(0))
     twin._flash[0] = part
     flash = _boot.get("flash") or {}
     part.configure_faults(flash.get("cut_at", 0), flash.get("tear", False), world.halt_for_power_cut)
@@ -157,9 +157,15 @@ def _ballast(target):
     world.twin_heap_used = gc.mem_alloc() - target
     before = gc.mem_alloc()
     slots = [None] * 4096
-    top = bytearray(16384)
+    top = None
+    size = 16384
+    while top is None and size >= 256:
+        try:
+            top = bytearray(size)
+        except MemoryError:
+            size //= 2
     slots[0] = top
-    limit = id(top)
+    limit = id(top) if top is not None else 0
     i = 1
     one = 1.5
     while i < 4096:
