@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from host_tools.transport import NodeTransport
+from host_tools.transport import NodeTransport, NodeUnreachable
 from hw.twin.launcher import Twin
 from provisioning.flash_image import NodeConfig, build_image
 
@@ -79,13 +79,31 @@ def door_node(tmp_path):
 def driver(tmp_path):
     """A twin idling at its REPL (autostart off) with an initialised reader `r` on the node."""
     twin = Twin(image_for(tmp_path, "driver", app={"autostart": False})).start()
+    twin.wait_console(b"event {", 5)               # booted as far as the REPL
     try:
-        with NodeTransport.connect(twin.url) as node:
-            node.exec(DRIVER_SETUP)
+        node = _connect(twin)
+        try:
             node.twin = twin
             yield node
+        finally:
+            node.close()
     finally:
         twin.stop()
+
+
+def _connect(twin, tries=3):
+    # The first raw paste right after boot is sometimes refused ("could not complete raw
+    # paste: b''", a twin bridge issue reported to the lead): try again on a fresh connection.
+    for attempt in range(tries):
+        node = NodeTransport.connect(twin.url)
+        try:
+            node.exec(DRIVER_SETUP)
+            return node
+        except NodeUnreachable:
+            node.close()
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.3)
 
 
 def events(twin, kind=None, since=0, **match):
