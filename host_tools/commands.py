@@ -38,7 +38,7 @@ def _image(sub):
     b.set_defaults(func=cmd_image_build)
 
     i = isub.add_parser("info", help="check an image and list its partitions, files and config")
-    i.add_argument("image", type=Path)
+    i.add_argument("image", type=Path, help="the image file to check")
     i.set_defaults(func=cmd_image_info)
 
 
@@ -154,7 +154,7 @@ def cmd_bench(args):
 @command
 def _flash(sub):
     p = sub.add_parser("flash", help="write an image to a door node's ESP32 over USB with esptool")
-    p.add_argument("image", type=Path)
+    p.add_argument("image", type=Path, help="image built with --app (doorctl image build)")
     p.add_argument("--port", required=True, help="serial port of the board, e.g. /dev/ttyUSB0")
     p.add_argument("--baud", type=int, default=460800, help="esptool baud rate (default 460800)")
     p.set_defaults(func=cmd_flash)
@@ -187,10 +187,27 @@ def _node(sub):
     i.set_defaults(func=cmd_node_info)
 
 
+# Gathered on the node from what every firmware version has (no personal data).
+NODE_INFO = """
+import gc, machine
+from doornode import node_config
+from doornode.version import VERSION
+_c = node_config.load()
+gc.collect()
+print(repr({"version": VERSION, "node_id": _c["node_id"], "board": _c["board"], "door_id": _c["door_id"],
+            "reset_cause": machine.reset_cause(), "heap_free": gc.mem_free()}))
+"""
+
+
+def node_info(node) -> dict:
+    import ast
+    return ast.literal_eval(node.exec(NODE_INFO).strip())
+
+
 def cmd_node_info(args):
     from host_tools.transport import NodeTransport
     with NodeTransport.connect(args.port) as node:
-        info = node.eval("__import__('doornode.app').app.node_info()")
+        info = node_info(node)
     for key in sorted(info):
         print(f"{key:>12}: {info[key]}")
 

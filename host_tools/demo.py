@@ -63,7 +63,8 @@ def run_story(twin: Twin) -> None:
         console.print(f"  {line}")
 
     with BenchClient(twin.bench_port) as bench, NodeTransport.connect(twin.url) as node:
-        info = node.eval("__import__('doornode.app').app.node_info()")
+        from host_tools.commands import node_info
+        info = node_info(node)
         console.print(f"  node_info(): {info}")
         step("Drive the relay through the firmware's board file, then read the bench timeline")
         node.exec("from doornode import board\nimport time\nb = board.load('twin')\n"
