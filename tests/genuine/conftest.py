@@ -102,6 +102,12 @@ def twins():
 
 
 @pytest.fixture
+def enrol_twin(tmp_path, twins):
+    """An enrolment node's twin with nothing connected (for doorctl, which connects itself)."""
+    return twins(node_image(tmp_path / "enrol.bin", keys=None, door_loop=False))
+
+
+@pytest.fixture
 def enrol_node(tmp_path, twins):
     """An enrolment node: a twin at its REPL (no door loop), with a transport open on it."""
     twin = twins(node_image(tmp_path / "enrol.bin", keys=None, door_loop=False))
