@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from host_tools.transport import NodeTransport, NodeUnreachable
+from host_tools.transport import NodeError, NodeTransport, NodeUnreachable
 from hw.twin.launcher import Twin
 from provisioning.flash_image import NodeConfig, build_image
 
@@ -80,6 +80,7 @@ def driver(tmp_path):
     """A twin idling at its REPL (autostart off) with an initialised reader `r` on the node."""
     twin = Twin(image_for(tmp_path, "driver", app={"autostart": False})).start()
     twin.wait_console(b"event {", 5)               # booted as far as the REPL
+    time.sleep(0.3)
     try:
         node = _connect(twin)
         try:
@@ -91,19 +92,23 @@ def driver(tmp_path):
         twin.stop()
 
 
-def _connect(twin, tries=3):
+def _connect(twin, tries=4):
     # The first raw paste right after boot is sometimes refused ("could not complete raw
     # paste: b''", a twin bridge issue reported to the lead): try again on a fresh connection.
+    # Right after boot the twin sometimes does not enter the raw REPL, or runs the first exec
+    # before its ROM has put / on sys.path ("no module named 'boards'"): wait and try again.
     for attempt in range(tries):
-        node = NodeTransport.connect(twin.url)
+        node = None
         try:
+            node = NodeTransport.connect(twin.url)
             node.exec(DRIVER_SETUP)
             return node
-        except NodeUnreachable:
-            node.close()
+        except (NodeUnreachable, NodeError):
+            if node is not None:
+                node.close()
             if attempt == tries - 1:
                 raise
-            time.sleep(0.3)
+            time.sleep(0.5)
 
 
 def events(twin, kind=None, since=0, **match):
