@@ -102,6 +102,9 @@ def cmd_twin_run(args):
     from hw.twin.launcher import Twin
     twin = Twin(args.image, heap=args.heap, port=args.port, bench_port=args.bench_port, baud=args.baud)
     twin.start()
+    for ev in twin.timeline:
+        if ev["kind"] == "image":
+            print(f"warning: {ev['problem']}; the node will not get past its boot ROM", file=sys.stderr)
     print(f"twin of {args.image} running")
     print(f"  REPL:  {twin.url}    (mpremote connect {twin.url})")
     print(f"  bench: 127.0.0.1:{twin.bench_port}    (doorctl bench --port {twin.bench_port} info)")

@@ -139,8 +139,12 @@ class Twin:
         self._sel.register(self._master, selectors.EVENT_READ, lambda _k: self.bridge.master_readable())
         self._thread = threading.Thread(target=self._loop, name=f"twin:{self.port}", daemon=True)
         self._thread.start()
-        with self._lock:
-            self._power_on(PWRON_RESET)
+        try:
+            with self._lock:
+                self._power_on(PWRON_RESET)
+        except OSError as e:
+            self.stop()
+            raise TwinError(f"cannot start MicroPython ({self._binary}): {e.strerror or e}") from None
         if not self._ready.wait(timeout):
             out = self.console_text()[-2000:]
             self.stop()
