@@ -133,6 +133,8 @@ class Twin:
         self.bench_port = self._bench_sock.getsockname()[1]
         self._master, self._slave = open_pty()
         self.bridge = SerialBridge(self._master, self.baud, self._record_console)
+        self.bridge.interrupt_requested = lambda _b: self._send({"t": "interrupt"})
+        self.bridge.interrupt_cancelled = lambda _b: self._send({"t": "interrupt", "cancel": True})
         self._sel.register(self._repl_sock, selectors.EVENT_READ, self._accept_repl)
         self._sel.register(self._bench_sock, selectors.EVENT_READ, self._accept_bench)
         self._sel.register(self._link_sock, selectors.EVENT_READ, self._accept_link)
@@ -276,6 +278,7 @@ class Twin:
                 if self._stopping:
                     return
                 wait = self.bridge.flush()
+                self.bridge.interrupt_fallback()
                 self._check_process()
                 wait = min(wait, self._check_watchdog())
             events = self._sel.select(timeout=min(wait, 0.02))
@@ -387,6 +390,8 @@ class Twin:
                 ext.on_node_boot()
             self._send({"t": "ready"})
             self._ready.set()
+        elif kind == "interrupted":
+            self.bridge.interrupt_taken()
         elif kind == "firmware":
             self._send({"t": "go", "interrupt": self.bridge.firmware_started()})
         elif kind == "out":

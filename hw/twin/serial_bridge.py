@@ -87,6 +87,9 @@ class SerialBridge:
         self._held = bytearray()
         self.hold_input = False         # the chip is still in its ROM: keep what the host sends
         self._interrupt_pending = False
+        self._sigint_at = 0.0
+        self.interrupt_requested = lambda bridge: None   # set by the launcher: tell the node
+        self.interrupt_cancelled = lambda bridge: None
 
     # ---- client side
     def attach(self, conn: socket.socket) -> bool:
@@ -121,9 +124,33 @@ class SerialBridge:
                 data = data.replace(b"\x03", b"")
             elif catches_sigint(self.pid):
                 # Running code: Ctrl-C is a keyboard interrupt, not a byte of input.
-                os.kill(self.pid, signal.SIGINT)
+                self.request_interrupt()
                 data = data.replace(b"\x03", b"")
         self.to_node += data
+
+    def request_interrupt(self) -> None:
+        """Interrupt the running code.
+
+        First as a message the node raises at its next hardware access, sleep
+        or poll: this unix port raises SIGINT's KeyboardInterrupt
+        asynchronously, and one that lands inside a garbage collection leaves
+        the heap locked for good ("heap is locked"). SIGINT only if the code
+        touches no hardware for a while (a pure computation loop).
+        """
+        self.interrupt_requested(self)
+        self._sigint_at = time.monotonic() + 0.3
+
+    def interrupt_taken(self) -> None:
+        self._sigint_at = 0.0
+
+    def interrupt_fallback(self) -> None:
+        if self._sigint_at and time.monotonic() > self._sigint_at:
+            self._sigint_at = 0.0
+            if self.pid and catches_sigint(self.pid):
+                os.kill(self.pid, signal.SIGINT)
+            else:
+                # The code ended by itself and the REPL waits: nothing left to interrupt.
+                self.interrupt_cancelled(self)
 
     def firmware_started(self) -> bool:
         """The ROM is about to run main.py: let what waited through; True if it held a Ctrl-C."""
@@ -209,6 +236,7 @@ class SerialBridge:
         self.to_node.clear()
         self.hold_input = True
         self._interrupt_pending = False
+        self._sigint_at = 0.0
         try:
             termios.tcflush(slave, termios.TCIFLUSH)
         except termios.error:

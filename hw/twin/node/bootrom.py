@@ -98,7 +98,7 @@ def _mount():
         _halt(("E (%d) flash_parts: %s" % (time.ticks_ms(), e),
                "E (%d) boot: Failed to verify partition table" % time.ticks_ms(),
                "E (%d) boot: load partition table error!" % time.ticks_ms()))
-    part = blockdev.FlashPartition(f, offset, size, lambda: world.service(0))
+    part = blockdev.FlashPartition(f, offset, size, lambda: world.service(0, False))
     twin._flash[0] = part
     flash = _boot.get("flash") or {}
     part.configure_faults(flash.get("cut_at", 0), flash.get("tear", False), world.halt_for_power_cut)
@@ -174,6 +174,13 @@ def _ballast(target):
         i += 1
         if id(f) > limit:
             break
+    # The part of the ballast the twin lends itself back for its own
+    # allocations after boot (cards placed on the reader, bench messages).
+    while len(world.pool) < world.POOL_BLOCKS:
+        try:
+            world.pool.append(bytearray(world.POOL_BLOCK))
+        except MemoryError:
+            break
     chunk = 65536
     while chunk >= 64 and i < 4096:
         try:
@@ -188,7 +195,7 @@ def _ballast(target):
         except MemoryError:
             break
     world.ballast = slots
-    world.ballast_bytes = gc.mem_alloc() - before
+    world.ballast_bytes = gc.mem_alloc() - before      # pool included
 
 
 def start(g):

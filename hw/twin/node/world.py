@@ -27,6 +27,12 @@ _handlers = {}     # message type -> function(msg)
 twin_heap_used = 0  # bytes the twin's own modules take
 ballast = None      # the blocks that hide the heap beyond the firmware's budget
 ballast_bytes = 0
+# Ballast blocks the twin frees for its own allocations while it handles a bench
+# message, and takes back afterwards, so that placing a card on the reader does
+# not come out of the firmware's heap.
+POOL_BLOCK = 4096 - 16
+POOL_BLOCKS = 24
+pool = []
 _devices = {}      # device name -> model with .bench(op, args)
 
 
@@ -78,14 +84,57 @@ def now_ns():
     return _ctime.time_ns()
 
 
-def service(timeout_ms=0):
-    """Apply pending messages from the launcher; wait up to timeout_ms for one."""
-    global _pending
+_interrupt = [False]
+
+
+def _on_interrupt(msg):
+    _interrupt[0] = not msg.get("cancel")
+
+
+def service(timeout_ms=0, interruptible=True):
+    """Apply pending messages from the launcher; wait up to timeout_ms for one.
+
+    A Ctrl-C from the host arrives here as a message and is raised as
+    KeyboardInterrupt at this point of the firmware (see serial_bridge.py);
+    not from inside the flash driver (interruptible=False).
+    """
     if _poller is None:
         return False
     if not _poller.poll(timeout_ms):
-        return False
-    data = _sock.recv(4096)
+        got = False
+    else:
+        got = True
+        _service_heap_neutral()
+    if _interrupt[0] and interruptible:
+        _interrupt[0] = False
+        send({"t": "interrupted"})
+        raise KeyboardInterrupt
+    return got
+
+
+def _service_heap_neutral():
+    if not pool:
+        _receive()
+        return
+    # Work on the twin's own heap: the firmware's free memory is the same after.
+    import gc
+    gc.collect()
+    free_before = gc.mem_free()
+    del pool[-min(len(pool), POOL_BLOCKS // 2):]
+    _receive()
+    gc.collect()
+    gap = gc.mem_free() - free_before
+    while gap > 96 and len(pool) < 2 * POOL_BLOCKS:
+        try:
+            pool.append(bytearray(min(POOL_BLOCK, gap - 64)))
+        except MemoryError:
+            break
+        gap = gc.mem_free() - free_before
+
+
+def _receive():
+    global _pending
+    data = _sock.recv(16384)
     if not data:
         _lost_launcher()
     _pending += data
@@ -97,7 +146,6 @@ def service(timeout_ms=0):
         _pending = _pending[i + 1:]
         if line:
             _dispatch(json.loads(line))
-    return True
 
 
 def advance_devices(us):
@@ -106,6 +154,9 @@ def advance_devices(us):
         advance = getattr(model, "advance_us", None)
         if advance is not None:
             advance(us)
+
+
+_handlers["interrupt"] = _on_interrupt
 
 
 def wait(timeout_ms):
