@@ -32,7 +32,9 @@ def _image(sub):
     b.add_argument("--firmware", type=Path, default=ROOT / "firmware", help="firmware directory (default: the project's)")
     b.add_argument("--app", type=Path, default=None,
                    help="MicroPython ESP32_GENERIC .bin to include (needed to flash a board, not for a twin)")
-    b.add_argument("--mpy", action="store_true", help="compile the app package with mpy-cross")
+    b.add_argument("--source", action="store_true",
+                   help="put the app package in as .py sources (default: mpy-cross bytecode, which boots "
+                        "faster and leaves the node more heap)")
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a node setting for config.json (VALUE is JSON, or a plain string)")
     b.set_defaults(func=cmd_image_build)
@@ -64,7 +66,7 @@ def cmd_image_build(args):
         except OSError as e:
             raise DoorctlError(f"cannot read the firmware {args.app}: {e.strerror}") from None
     cfg = NodeConfig(node_id=args.node_id, board=args.board, door_id=args.door_id, settings=_settings(args.set))
-    image = build_image(args.firmware, cfg, app_bin=app, compile_mpy=args.mpy)
+    image = build_image(args.firmware, cfg, app_bin=app, compile_mpy=not args.source)
     write_image(args.output, image)
     print(f"wrote {args.output} ({len(image) // 1024} KiB) for node {args.node_id}, board {args.board}"
           + ("" if app else " (no MicroPython app: for a twin)"))

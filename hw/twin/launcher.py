@@ -134,6 +134,7 @@ class Twin:
         self._master, self._slave = open_pty()
         self.bridge = SerialBridge(self._master, self.baud, self._record_console)
         self.bridge.interrupt_requested = lambda _b: self._send({"t": "interrupt"})
+        self.bridge.on_detach = self._forget_client
         self.bridge.interrupt_cancelled = lambda _b: self._send({"t": "interrupt", "cancel": True})
         self._sel.register(self._repl_sock, selectors.EVENT_READ, self._accept_repl)
         self._sel.register(self._bench_sock, selectors.EVENT_READ, self._accept_bench)
@@ -325,8 +326,12 @@ class Twin:
 
     def _repl_readable(self, key) -> None:
         self.bridge.client_readable()
-        if self.bridge.client is None:
-            self._sel.unregister(key.fileobj)
+
+    def _forget_client(self, sock) -> None:
+        try:
+            self._sel.unregister(sock)
+        except (KeyError, ValueError):
+            pass
 
     def _record_console(self, data: bytes) -> None:
         self._console += data

@@ -90,6 +90,7 @@ class SerialBridge:
         self._sigint_at = 0.0
         self.interrupt_requested = lambda bridge: None   # set by the launcher: tell the node
         self.interrupt_cancelled = lambda bridge: None
+        self.on_detach = lambda sock: None
 
     # ---- client side
     def attach(self, conn: socket.socket) -> bool:
@@ -103,6 +104,7 @@ class SerialBridge:
 
     def detach(self) -> None:
         if self.client is not None:
+            self.on_detach(self.client)      # out of the loop's selector before the fd is reused
             self.client.close()
         self.client = None
         self.to_client.clear()

@@ -46,7 +46,7 @@ if not hasattr(world, "advance_devices"):      # a twin whose sleeps already adv
 """
 
 
-def image_for(tmp_path, name="node", *, compile_mpy=False, cards=(), extra_files=None, **settings):
+def image_for(tmp_path, name="node", *, compile_mpy=True, cards=(), extra_files=None, **settings):
     files = {"cards.txt": "".join(c + "\n" for c in cards).encode()}
     files.update(extra_files or {})
     cfg = NodeConfig(node_id="door-fw-test", settings=settings)

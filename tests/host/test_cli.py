@@ -49,7 +49,7 @@ def test_image_build_then_info(tmp_path, capsys):
                  "--set", "relay_pulse_s=3", "--set", "label=stair B"]) == 0
     assert main(["image", "info", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "factory" in text and "/config.json" in text and "/doornode/app.py" in text
+    assert "factory" in text and "/config.json" in text and "/doornode/app.mpy" in text
     assert '"door_id": 9' in text and '"relay_pulse_s": 3' in text and '"label": "stair B"' in text
 
 
