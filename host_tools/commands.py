@@ -219,7 +219,8 @@ def cmd_node_info(args):
 
 # ---------------------------------------------------------------- commands kept in their own modules
 def _register_module_commands():
-    from host_tools import server_command
+    from host_tools import card_command, server_command
+    REGISTRY.append(card_command.register)
     REGISTRY.append(server_command.register)
 
 

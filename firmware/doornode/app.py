@@ -36,6 +36,9 @@ APP_DEFAULTS = {
     "wdt_ms": 8000,           # hardware watchdog timeout
     "heap_report_s": 0,       # > 0: print heap figures this often
     "cards_path": "/cards.txt",
+    # "card_check": genuine cards only (credential_check.py). "uid_list": the PROVISIONAL
+    # UID-only list of cards_path, for bench work on the door's mechanics: a cloned UID opens.
+    "decision": "card_check",
 }
 
 
@@ -199,15 +202,28 @@ class Node:
         await sup.run()
 
 
+def decision(app, cfg):
+    """The authorize(card) seam: genuine-card check, or the provisional UID list."""
+    if app["decision"] == "uid_list":
+        print("WARNING: PROVISIONAL UID-only decision: a copied UID opens this door")
+        return UidList(app["cards_path"])
+    from doornode.credential_check import CardCheck
+    return CardCheck.from_config(cfg)
+
+
 def main(extra_tasks=()):
     """Boot the node; extra_tasks: (name, async function(beat)) run and supervised as well."""
+    from doornode import log_sink
     cfg = node_config.load()
     print(banner(cfg))
     app = app_settings(cfg)
-    sink = EventSink()
+    sink = log_sink.open_sink(cfg)          # the persistent event log (a RAM sink if it fails)
     sink.emit("boot", version=VERSION, reset=reset_cause_name())
     board = _board.load(cfg["board"])
     if not app["autostart"]:
         return board
-    node = Node(board, cfg, sink)
+    decide = decision(app, cfg)
+    gc.collect()                            # boot's garbage gone before the door loop allocates
+    node = Node(board, cfg, sink, decide)
+    log_sink.wire(sink, node)
     asyncio.run(node.run(extra_tasks))

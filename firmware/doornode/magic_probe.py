@@ -25,32 +25,11 @@ _OK = const(0)
 _TRANSPORT_KEY = b"\xff\xff\xff\xff\xff\xff"
 
 
-def _short_frame(r, code):
-    probe = getattr(r, "short_frame", None)
-    if probe is not None:
-        return probe(code)
-    r._tx[1] = code
-    return r._transceive(1, 7, 4, _T_ISO) == _OK and r._ack()
-
-
-def _write_part1(r, block):
-    probe = getattr(r, "write_probe", None)
-    if probe is not None:
-        return probe(block)
-    r._tx[1] = _MF_WRITE
-    r._tx[2] = block
-    try:
-        r._command(2)
-    except CardError:
-        return False
-    return True
-
-
 def answers_backdoor(r):
     """HLTA, then the gen1a backdoor command: True if the card ACKs it. Leaves the card halted.
     Costs one HLTA and one short frame (two 250 us timeouts on a genuine card)."""
     r.halt()
-    if _short_frame(r, _BACKDOOR):
+    if r.short_frame(_BACKDOOR):
         r.halt()               # end the backdoor session: the card must not stay open
         return True
     return False
@@ -63,4 +42,4 @@ def block0_writable(r):
         r.authenticate(KEY_A, 0, _TRANSPORT_KEY)
     except CardError:
         return None
-    return _write_part1(r, 0)
+    return r.write_probe(0)

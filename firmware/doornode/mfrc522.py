@@ -516,6 +516,21 @@ class MFRC522:
             tx[1 + i] = data[i]
         self._command(16)
 
+    def short_frame(self, code):
+        """A 7-bit frame (e.g. the gen1a backdoor 0x40, ref. 9.2): True if the card ACKs it."""
+        self._tx[1] = code
+        return self._transceive(1, 7, 4, _T_ISO) == _OK and self._ack()
+
+    def write_probe(self, block):
+        """WRITE part 1 only: True if the card would accept a write to block. Writes nothing."""
+        self._tx[1] = _MF_WRITE
+        self._tx[2] = block
+        try:
+            self._command(2)
+        except CardError:
+            return False
+        return True
+
     def write_page(self, page, data):
         """Ultralight/NTAG WRITE (A2) of one 4-byte page."""
         tx = self._tx

@@ -49,6 +49,10 @@ if not hasattr(world, "advance_devices"):      # a twin whose sleeps already adv
 def image_for(tmp_path, name="node", *, compile_mpy=True, cards=(), extra_files=None, **settings):
     files = {"cards.txt": "".join(c + "\n" for c in cards).encode()}
     files.update(extra_files or {})
+    # The door's mechanics are tested with the provisional UID list; genuine-card decisions
+    # have their own tests (tests/genuine).
+    settings["app"] = dict(settings.get("app") or {})
+    settings["app"].setdefault("decision", "uid_list")
     cfg = NodeConfig(node_id="door-fw-test", settings=settings)
     path = tmp_path / (name + ".bin")
     path.write_bytes(build_image(FIRMWARE, cfg, compile_mpy=compile_mpy, extra_files=files))
