@@ -235,17 +235,17 @@ def register(sub) -> argparse.ArgumentParser:
     w.set_defaults(func=cmd_card_write)
 
     r = csub.add_parser("read", help="read and verify the card on an enrolment node's reader")
-    r.add_argument("--port", required=True)
+    r.add_argument("--port", required=True, help="the enrolment node: /dev/ttyUSB0 or socket://127.0.0.1:PORT")
     _add_sealed_key_args(r)
     r.set_defaults(func=cmd_card_read)
 
     k = csub.add_parser("install-keys", help="give a door node its key bundle (takes effect at boot)")
-    k.add_argument("--port", required=True)
+    k.add_argument("--port", required=True, help="the door node: /dev/ttyUSB0 or socket://127.0.0.1:PORT")
     k.add_argument("bundle", type=Path, help="door-node key bundle (DoorNodeKeys.to_bytes)")
     k.set_defaults(func=cmd_install_keys)
 
     c = csub.add_parser("install-list", help="install a card list on a door node (atomic)")
-    c.add_argument("--port", required=True)
+    c.add_argument("--port", required=True, help="the door node: /dev/ttyUSB0 or socket://127.0.0.1:PORT")
     c.add_argument("list", type=Path, help="card list file from the district server")
     c.set_defaults(func=cmd_install_list)
     return p
