@@ -69,6 +69,30 @@ class NodeService:
     def status(self) -> dict:
         return self.ok("status")
 
+    def begin(self) -> "NodeService":
+        """Start a maintenance session on a clean heap with the door loop stopped.
+
+        Opening the REPL interrupts the door loop mid-way (its heap fragmented, its
+        watchdog no longer fed); a soft reset gives the service a clean heap and a
+        raw REPL in which main.py (the door loop) does not start. end_session()
+        restarts the door when its config says it runs the door loop."""
+        self.node.soft_reset()
+        self.restarted = True
+        self._loaded = False
+        try:
+            out = self.node.exec("from doornode import node_config as _nc\n"
+                                 "print((_nc.load().get('app') or {}).get('autostart', True))",
+                                 timeout=self.timeout)
+            self.autostart = out.strip().endswith("True")
+        except NodeError:
+            self.autostart = True
+        return self
+
+    def finish(self) -> None:
+        """End the session: restart the node if it runs the door loop (see begin())."""
+        if getattr(self, "autostart", True) and self.restarted:
+            self.end_session()
+
     def end_session(self) -> None:
         """Restart the node so that the door loop runs again (main.py)."""
         try:

@@ -16,6 +16,7 @@ class BenchError(ValueError):
 def _info(twin, args):
     return {"repl": twin.url, "bench_port": twin.bench_port, "powered": twin.powered, "boots": twin.boots,
             "reset_cause": twin.reset_cause, "image": str(twin.image), "heap": twin.heap,
+            "node_heap": twin.node_heap,
             "inputs": sorted(hardware.INPUTS), "outputs": sorted(hardware.OUTPUTS),
             "devices": sorted(twin.extensions)}
 

@@ -33,6 +33,12 @@ from provisioning.flash_image import ImageError, check_image
 
 NODE_DIR = Path(__file__).with_name("node")
 DEFAULT_HEAP = 128 * 1024
+# The unix port is 64-bit: every pointer, dict entry, list slot and object header is
+# twice the ESP32's, and GC blocks are 32 bytes instead of 16; bytes, bytearrays and
+# bytecode are the same size. For a firmware made of modules, dicts, lists and small
+# objects that is about 1.5 times the ESP32's footprint, so the twin gives the firmware
+# 1.5 times the ESP32 heap it models (docs/twin.md, "Heap").
+HEAP_SCALE = 1.5
 # Heap for the twin's own modules (hardware models, shims, the cards on the
 # reader); the ROM leaves the firmware exactly the node heap asked for and
 # takes the rest as ballast, so a generous reserve costs only host memory.
@@ -82,9 +88,10 @@ def _listen(port: int, what: str) -> socket.socket:
 class Twin:
     def __init__(self, image: Path, *, heap: int | str = DEFAULT_HEAP, port: int = 0, bench_port: int = 0,
                  baud: int | None = None, mac: bytes | None = None, drift_ppm: float = 0.0,
-                 micropython: Path | None = None):
+                 micropython: Path | None = None, heap_scale: float = HEAP_SCALE):
         self.image = Path(image).resolve()
-        self.heap = parse_size(heap)
+        self.heap = parse_size(heap)              # the ESP32 heap modelled
+        self.node_heap = int(self.heap * heap_scale)  # what the firmware gets on this 64-bit port
         self.baud = baud
         self.mac = mac or _mac_for(self.image)
         self._micropython = micropython
@@ -199,9 +206,9 @@ class Twin:
     def _spawn(self) -> None:
         env = dict(os.environ)
         env.update(TWIN_LINK_PORT=str(self._link_sock.getsockname()[1]), TWIN_IMAGE=str(self.image),
-                   TWIN_NODE_HEAP=str(self.heap), TWIN_MPY_DIR=str(self._mpy_dir or ""),
+                   TWIN_NODE_HEAP=str(self.node_heap), TWIN_MPY_DIR=str(self._mpy_dir or ""),
                    TWIN_NODE_DIR=str(NODE_DIR))
-        heap = self.heap + TWIN_HEAP_RESERVE
+        heap = self.node_heap + TWIN_HEAP_RESERVE
         self._ready.clear()
         self.bridge.drop_input(self._slave)
         self._proc = subprocess.Popen(
