@@ -50,6 +50,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "import.persons": _OFFICE,
     "audit.read": {"district"},
     "user.manage": _ADMIN,
+    # Door event logs: field staff upload what they pulled from the doors of their area.
+    "event.upload": _FIELD,
+    "event.read": _OFFICE,
+    "event.purge": {"district"},
 }
 
 TOKEN_PREFIX = "dct1"

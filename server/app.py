@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import db as store
-from .api import admin, cardlists, imports, persons, registry
+from .api import admin, cardlists, events, imports, persons, registry
 from .api.context import ServerContext
 from .api.schemas import ErrorOut
 from .bodylimit import BodyLimit
@@ -83,7 +83,7 @@ def create_app(database_url: str | None = None, *, secret: bytes | None = None,
                               "three levels of access. Errors: {\"error\", \"detail\"}.",
                   responses=_ERRORS)
     app.state.context = context
-    for module in (admin, registry, persons, cardlists, imports):
+    for module in (admin, registry, persons, cardlists, imports, events):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, default_limit=settings.json_body_limit,

@@ -21,6 +21,7 @@ SECRET_ENV = "DOORCTL_SERVER_SECRET"
 ROOT_SECRET_FILE_ENV = "DOORCTL_ROOT_SECRET_FILE"
 ROOT_KEY_FILE_ENV = "DOORCTL_ROOT_KEY_FILE"
 ROOT_PASSPHRASE_ENV = "DOORCTL_ROOT_PASSPHRASE"
+EVENT_RETENTION_ENV = "DOORCTL_EVENT_RETENTION_DAYS"
 
 # JSON bodies are small records; only the import endpoints take files.
 DEFAULT_JSON_BODY_LIMIT = 64 * 1024
@@ -49,6 +50,8 @@ class ServerSettings:
     json_body_limit: int = DEFAULT_JSON_BODY_LIMIT
     import_body_limit: int = DEFAULT_IMPORT_BODY_LIMIT
     token_lifetime_s: int = 12 * 3600
+    # Door events are kept at least 180 days (GB 50396); POST /events/purge deletes older ones.
+    event_retention_days: int = 365
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -65,6 +68,8 @@ class ServerSettings:
             root_key_file=Path(root_key) if root_key else None,
             root_passphrase=os.environ.get(ROOT_PASSPHRASE_ENV) or None,
         )
+        if os.environ.get(EVENT_RETENTION_ENV):
+            settings.event_retention_days = int(os.environ[EVENT_RETENTION_ENV])
         for key, value in overrides.items():
             setattr(settings, key, value)
         return settings

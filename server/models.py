@@ -212,3 +212,83 @@ class AuditEntry(Base):
     record_type: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class DoorLog(Base):
+    """One event log of a door node (a node starts a new log, with a new id, when reflashed).
+
+    stored_to: every record up to it is stored and chain-verified (what acknowledgements
+    cover); reported_head: the highest head the node vouched for (its head MAC verified).
+    """
+
+    __tablename__ = "door_logs"
+    __table_args__ = (UniqueConstraint("door_id", "log_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    door_id: Mapped[int] = mapped_column(ForeignKey("doors.id"), index=True)
+    log_id: Mapped[int] = mapped_column(BigInteger)
+    origin: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[str | None] = mapped_column(String(40))
+    stored_to: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored_tag: Mapped[int | None] = mapped_column(BigInteger)
+    max_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    reported_head: Mapped[int] = mapped_column(BigInteger, default=0)
+    reported_head_tag: Mapped[int | None] = mapped_column(BigInteger)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    node_first: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_upload: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DoorEvent(Base):
+    """One verified event record of a door: for reports (who entered, when, refused why).
+
+    card_id is the card field of the record (no names here); at is None when the node's
+    clock was not set (order by seq then); record keeps the 16 authenticated bytes.
+    """
+
+    __tablename__ = "door_events"
+    __table_args__ = (UniqueConstraint("door_id", "log_id", "seq"),
+                      Index("ix_door_events_door_at", "door_id", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    door_id: Mapped[int] = mapped_column(ForeignKey("doors.id"))
+    log_id: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    segment: Mapped[int] = mapped_column(Integer)
+    boot: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    node_time: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[int] = mapped_column(Integer)
+    extra: Mapped[int] = mapped_column(Integer)
+    card_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EventGap(Base):
+    """Sequence numbers of a door log the district does not hold (yet, or for good)."""
+
+    __tablename__ = "event_gaps"
+    __table_args__ = (UniqueConstraint("door_id", "log_id", "from_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    door_id: Mapped[int] = mapped_column(ForeignKey("doors.id"), index=True)
+    log_id: Mapped[int] = mapped_column(BigInteger)
+    from_seq: Mapped[int] = mapped_column(BigInteger)
+    to_seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(12))  # missing | lost | cut_tail
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventQuarantine(Base):
+    """A record refused at ingestion, kept as it arrived for inspection."""
+
+    __tablename__ = "event_quarantine"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    door_id: Mapped[int] = mapped_column(ForeignKey("doors.id"), index=True)
+    log_id: Mapped[int | None] = mapped_column(BigInteger)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    header: Mapped[bytes] = mapped_column(LargeBinary)
+    record: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reason: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(60))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

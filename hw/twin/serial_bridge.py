@@ -137,7 +137,9 @@ class SerialBridge:
         or poll: this unix port raises SIGINT's KeyboardInterrupt
         asynchronously, and one that lands inside a garbage collection leaves
         the heap locked for good ("heap is locked"). SIGINT only if the code
-        touches no hardware for a while (a pure computation loop).
+        touches no hardware for a while (a pure computation loop). Until the
+        interrupt is settled, what the host sends next waits here, so it can
+        never meet a stale interrupt.
         """
         self.interrupt_requested(self)
         self._sigint_at = time.monotonic() + 0.3
@@ -146,13 +148,15 @@ class SerialBridge:
         self._sigint_at = 0.0
 
     def interrupt_fallback(self) -> None:
-        if self._sigint_at and time.monotonic() > self._sigint_at:
+        if not self._sigint_at:
+            return
+        if not (self.pid and catches_sigint(self.pid)):
+            # The code ended by itself and the REPL waits: nothing left to interrupt.
             self._sigint_at = 0.0
-            if self.pid and catches_sigint(self.pid):
-                os.kill(self.pid, signal.SIGINT)
-            else:
-                # The code ended by itself and the REPL waits: nothing left to interrupt.
-                self.interrupt_cancelled(self)
+            self.interrupt_cancelled(self)
+        elif time.monotonic() > self._sigint_at:
+            self._sigint_at = 0.0
+            os.kill(self.pid, signal.SIGINT)
 
     def firmware_started(self) -> bool:
         """The ROM is about to run main.py: let what waited through; True if it held a Ctrl-C."""
@@ -203,7 +207,7 @@ class SerialBridge:
     # ---- pumping, called by the loop when the fds are ready
     def flush(self) -> float:
         """Write what the rates allow; returns seconds until more may be written."""
-        if self.to_node and not self.hold_input:
+        if self.to_node and not self.hold_input and not self._sigint_at:
             n = self.rate_in.allowance(len(self.to_node))
             if n:
                 try:
