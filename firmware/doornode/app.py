@@ -213,15 +213,15 @@ def decision(app, cfg):
 
 def main(extra_tasks=()):
     """Boot the node; extra_tasks: (name, async function(beat)) run and supervised as well."""
-    from doornode import log_sink
     cfg = node_config.load()
     print(banner(cfg))
     app = app_settings(cfg)
-    sink = log_sink.open_sink(cfg)          # the persistent event log (a RAM sink if it fails)
-    sink.emit("boot", version=VERSION, reset=reset_cause_name())
     board = _board.load(cfg["board"])
     if not app["autostart"]:
-        return board
+        return board                        # bench, enrolment or maintenance work at the REPL
+    from doornode import log_sink
+    sink = log_sink.open_sink(cfg)          # the persistent event log (a RAM sink if it fails)
+    sink.emit("boot", version=VERSION, reset=reset_cause_name())
     decide = decision(app, cfg)
     gc.collect()                            # boot's garbage gone before the door loop allocates
     node = Node(board, cfg, sink, decide)

@@ -96,7 +96,9 @@ def service(timeout_ms=0, interruptible=True):
 
     A Ctrl-C from the host arrives here as a message and is raised as
     KeyboardInterrupt at this point of the firmware (see serial_bridge.py);
-    not from inside the flash driver (interruptible=False).
+    not from inside the flash driver (interruptible=False), where no garbage
+    collection may run either (a file's finaliser would write to the flash
+    in the middle of a write).
     """
     if _poller is None:
         return False
@@ -104,7 +106,10 @@ def service(timeout_ms=0, interruptible=True):
         got = False
     else:
         got = True
-        _service_heap_neutral()
+        if interruptible:
+            _service_heap_neutral()
+        else:
+            _receive()
     if _interrupt[0] and interruptible:
         _interrupt[0] = False
         send({"t": "interrupted"})
