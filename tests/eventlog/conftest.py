@@ -80,3 +80,41 @@ def service(log_twin):
         yield NodeService(node), log_twin
     finally:
         node.close()
+
+
+# ------------------------------------------------------------ district server side
+@pytest.fixture(scope="session")
+def district_image_bytes():
+    """A door node of the test district (tests/server's root), door 1: the first door the
+    server's test world creates."""
+    from tests.server.district_world import ROOT_SECRET
+    files = {"keys.json": door_node_keys(ROOT_SECRET, 1, SITE).to_bytes()}
+    files.update(node_log_files(ROOT_SECRET, 1))
+    return build_image(FIRMWARE, NodeConfig(node_id="door-0001", door_id=1,
+                                            settings={"app": {"autostart": False}, "log": {"segments": 8}}),
+                       extra_files=files, compile_mpy=True)
+
+
+@pytest.fixture
+def district_twin(tmp_path, district_image_bytes):
+    path = tmp_path / "door1.bin"
+    path.write_bytes(district_image_bytes)
+    with Twin(path) as t:
+        yield t
+
+
+@pytest.fixture
+def district(tmp_path):
+    """(app, world, live server) on SQLite; the world's first door is door 1."""
+    from server.app import create_app
+    from tests.server.district_world import ROOT_SECRET, SERVER_SECRET, World
+    from .live_server import LiveServer
+    app = create_app(f"sqlite:///{tmp_path}/district.sqlite3", secret=SERVER_SECRET, root_secret=ROOT_SECRET)
+    world = World(app).build()
+    assert world.doors_a[0] == 1
+    server = LiveServer(app).start()
+    try:
+        yield app, world, server
+    finally:
+        server.stop()
+        app.state.context.engine.dispose()
