@@ -219,9 +219,10 @@ def cmd_node_info(args):
 
 # ---------------------------------------------------------------- commands kept in their own modules
 def _register_module_commands():
-    from host_tools import card_command, server_command
+    from host_tools import card_command, maintenance_commands, server_command
     REGISTRY.append(card_command.register)
     REGISTRY.append(server_command.register)
+    REGISTRY.append(maintenance_commands.register)
 
 
 _register_module_commands()
