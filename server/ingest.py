@@ -163,7 +163,7 @@ def ingest_batch(session: Session, principal: Principal, root_secret: bytes, doo
                              at=_time_of(t, ty), node_time=t, kind=ty, reason=re, extra=ex, card_id=card,
                              record=rec, received_at=now))
         if rows:
-            session.execute(insert(DoorEvent), rows)
+            _insert_events(session, rows)
             stored = len(rows)
         dl.max_seq = max(dl.max_seq, seqs[-1])
     # Quarantine whatever was refused, including tampered copies of stored records.
@@ -188,6 +188,22 @@ def ingest_batch(session: Session, principal: Principal, root_secret: bytes, doo
             "link_breaks": link_breaks, "unverified": unverified, "gaps": gaps, "head": head_note,
             "stored_to": dl.stored_to, "max_seq": dl.max_seq, "ack": ack,
             "server_time": now.timestamp()}
+
+
+_EVENT_COLUMNS = ("door_id", "log_id", "seq", "segment", "boot", "at", "node_time", "kind", "reason", "extra",
+                  "card_id", "record", "received_at")
+
+
+def _insert_events(session: Session, rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL (several times faster than INSERT), executemany elsewhere."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY door_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([r[c] for c in _EVENT_COLUMNS])
+        return
+    session.execute(insert(DoorEvent), rows)
 
 
 def _stored_tag(session: Session, door_id: int, log_id: int, seq: int) -> int | None:
