@@ -31,6 +31,7 @@ class NodeService:
         self.timeout = timeout
         self._loaded = False
         self.restarted = False
+        self.wire_bytes = 0          # request and reply bytes of call() so far (line rate accounting)
 
     def _load(self) -> None:
         if self._loaded:
@@ -48,7 +49,9 @@ class NodeService:
     def call(self, op: str, **args) -> tuple[dict, bytes | None]:
         self._load()
         request = json.dumps({"op": op, **args})
-        out = self.node.exec(f"_dn_serve({request!r})", timeout=self.timeout)
+        code = f"_dn_serve({request!r})"
+        out = self.node.exec(code, timeout=self.timeout)
+        self.wire_bytes += len(code) + len(out) + 8      # + raw REPL framing (Ctrl-D, "OK", EOFs)
         lines = out.strip().splitlines()
         if not lines:
             raise ServiceError(f"the node gave no answer to {op}")

@@ -77,6 +77,7 @@ def pull_events(transport, spool: Spool, progress: Callable[[PullProgress], None
     """Pull every record the spool does not hold yet from the node on `transport`."""
     svc = service or NodeService(transport)
     t0 = time.monotonic()
+    wire0 = svc.wire_bytes
     st = svc.status()
     lg = st["log"]
     door, log_id = st["door_id"], lg["log_id"]
@@ -104,7 +105,6 @@ def pull_events(transport, spool: Spool, progress: Callable[[PullProgress], None
             raise PullError(f"the node refused events from {start}: {reply.get('error')}")
         if reply["log_id"] != log_id:
             raise PullError("the node's log changed during the pull (was it reset?): pull again")
-        result.wire_bytes += (len(payload or b"") + 2) // 3 * 4 + 200
         slices = decode_batch(payload or b"")
         expect = reply["from"]
         if expect > start:   # the node no longer holds [start, expect)
@@ -133,6 +133,7 @@ def pull_events(transport, spool: Spool, progress: Callable[[PullProgress], None
                 expect = seq0 + n
             spool.advance(door, log_id, expect, chain_seq, chain_tag)
         done += expect - start
+        result.wire_bytes = svc.wire_bytes - wire0
         if progress:
             progress(PullProgress(door, min(done, total), total, result.wire_bytes, time.monotonic() - t0))
         if reply["count"] == 0:

@@ -83,16 +83,20 @@ def service(log_twin):
 
 
 # ------------------------------------------------------------ district server side
-@pytest.fixture(scope="session")
-def district_image_bytes():
+def district_image(autostart: bool = False) -> bytes:
     """A door node of the test district (tests/server's root), door 1: the first door the
-    server's test world creates."""
+    server's test world creates. autostart: the door loop runs (with its watchdog)."""
     from tests.server.district_world import ROOT_SECRET
     files = {"keys.json": door_node_keys(ROOT_SECRET, 1, SITE).to_bytes()}
     files.update(node_log_files(ROOT_SECRET, 1))
     return build_image(FIRMWARE, NodeConfig(node_id="door-0001", door_id=1,
-                                            settings={"app": {"autostart": False}, "log": {"segments": 8}}),
+                                            settings={"app": {"autostart": autostart}, "log": {"segments": 8}}),
                        extra_files=files, compile_mpy=True)
+
+
+@pytest.fixture(scope="session")
+def district_image_bytes():
+    return district_image()
 
 
 @pytest.fixture
