@@ -86,8 +86,29 @@ def bench_ingest(url: str, events: int, batch: int = 2000) -> dict:
         with session_scope(app.state.context.engine) as s:
             ingest.ingest_batch(s, who, ROOT_SECRET, door, b)
     dt = time.monotonic() - t0
+    # The same over HTTP: a spool holding another door's log, `sync` to a live uvicorn server.
+    from host_tools.sync import sync
+    from tests.eventlog.live_server import LiveServer
+    door2 = world.doors_a[1]
+    log2 = HostLog(ROOT_SECRET, door2).fill(events)
+    with tempfile.TemporaryDirectory() as d, Spool.open(Path(d) / "spool.sqlite") as spool:
+        with spool.transaction():
+            spool.begin_log(door2, log2.log_id, 0, None, 1)
+            for header, recs in log2.segments:
+                spool.store_slice(door2, log2.log_id, header, 0, b"".join(recs))
+            spool.advance(door2, log2.log_id, events + 1, events, log2.last_tag)
+            spool.set_head(door2, log2.log_id, log2.head())
+        server = LiveServer(app).start()
+        try:
+            t0 = time.monotonic()
+            r = sync(spool, server.url, world.tokens["maintainer_a"])
+            dt_http = time.monotonic() - t0
+        finally:
+            server.stop()
+    assert r.uploaded == events, r.as_dict()
     app.state.context.engine.dispose()
-    return {"events": events, "seconds": dt, "events_per_s": events / dt}
+    return {"events": events, "seconds": dt, "events_per_s": events / dt, "http_s": dt_http,
+            "http_events_per_s": events / dt_http}
 
 
 def main() -> int:
@@ -107,7 +128,8 @@ def main() -> int:
                   f"in {r['pull_s']:.1f} s = {r['events_per_s']:.0f} events/s, {r['bytes_per_event']:.1f} "
                   f"wire bytes/event, {100 * r['line_fraction']:.0f} % of line rate")
         r = bench_ingest(f"sqlite:///{tmp}/bench.sqlite3", args.ingest_events)
-        print(f"ingest SQLite: {r['events']} events in {r['seconds']:.2f} s = {r['events_per_s']:.0f} events/s")
+        print(f"ingest SQLite: {r['events']} events in {r['seconds']:.2f} s = {r['events_per_s']:.0f} events/s; "
+              f"over HTTP (doorctl sync, uvicorn) {r['http_events_per_s']:.0f} events/s")
         if not args.no_postgres:
             from sqlalchemy import create_engine
             from sqlalchemy.engine import make_url
@@ -120,7 +142,8 @@ def main() -> int:
                 url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
                 r = bench_ingest(url.render_as_string(hide_password=False), args.ingest_events)
                 print(f"ingest PostgreSQL: {r['events']} events in {r['seconds']:.2f} s = "
-                      f"{r['events_per_s']:.0f} events/s")
+                      f"{r['events_per_s']:.0f} events/s; over HTTP (doorctl sync, uvicorn) "
+                      f"{r['http_events_per_s']:.0f} events/s")
             finally:
                 with admin.begin() as c:
                     c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

@@ -203,3 +203,23 @@ def test_full_log_declares_lost_events_and_is_trimmed_by_the_ack(district_twin, 
     after = svc.status()
     assert after["log"]["fill"] < 80 and "log_filling" not in after["alarms"]
     node.close()
+
+
+def test_short_server_outage_is_ridden_out_by_retries(district_twin, district, tmp_path, monkeypatch):
+    import threading
+    import host_tools.sync as sync_mod
+    app, world, server = district
+    _fill(district_twin, 900)
+    spool = Spool.open(tmp_path / "spool.sqlite")
+    node, svc = _session(district_twin)
+    head = pull_events(node, spool, service=svc).head
+    node.close()
+
+    def blip(step, batch, **_):
+        if step == "after_batch" and batch == 1:
+            server.stop()                                      # down for about half a second
+            threading.Timer(0.5, server.start).start()
+    monkeypatch.setattr(sync_mod, "_hook", blip)
+    out = sync(spool, server.url, _token(world), batch_records=300, retries=6, backoff=0.1)
+    assert out.retries >= 1 and out.uploaded == head and out.duplicates == 0
+    assert _stored(world) == list(range(1, head + 1))
