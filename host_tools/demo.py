@@ -25,6 +25,7 @@ from host_tools.transport import NodeTransport
 from hw.twin.launcher import Twin
 from provisioning.flash_image import NodeConfig, build_image, write_image
 from provisioning.keys import door_node_keys, enrolment_keys
+from provisioning.log_keys import node_log_files
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
@@ -119,7 +120,8 @@ def run_story(work: Path, district: DemoDistrict, root_secret: bytes) -> None:
     t0 = time.monotonic()
     write_image(door_image, build_image(ROOT / "firmware", NodeConfig(
         node_id="door-0001", door_id=district.door_id, settings={"door": {"relay_pulse_s": 1}}),
-        extra_files={"keys.json": keys.to_bytes(), "cardlist.bin": card_list}))
+        extra_files={"keys.json": keys.to_bytes(), "cardlist.bin": card_list,
+                     **node_log_files(root_secret, district.door_id)}))
     console.print(f"  4 MB image in {time.monotonic() - t0:.2f} s")
     with Twin(door_image) as door:
         door.wait_console(b"event {", 10)
@@ -151,6 +153,34 @@ def run_story(work: Path, district: DemoDistrict, root_secret: bytes) -> None:
         time.sleep(1.3)
         show_timeline(door.timeline[mark:])
         show_events(door)
+        maintenance_visit(work, district, door)
+
+
+def maintenance_visit(work: Path, district: DemoDistrict, door: Twin) -> None:
+    from host_tools.maintenance_demo import visit
+    step("Maintenance visit over USB: pull the log into the laptop's spool, sync with the district, "
+         "deliver the acknowledgement, trim")
+    summary = visit(door.url, work / "spool.sqlite", district.url, district.maintainer_token)
+    console.print(f"  pulled {summary['pulled']} events, uploaded {summary['uploaded']} "
+                  f"(duplicates {summary['duplicates']}, rejected {summary['rejected']}, "
+                  f"gaps {summary['gaps'] or 'none'}), acknowledged up to {summary['acknowledged']}, "
+                  f"node segments freed {summary['node_segments_freed']}, spool trimmed "
+                  f"{summary['spool_trimmed']}, events still unacknowledged on the node "
+                  f"{summary['node_unacked']}")
+    step("What the district now knows")
+    events = district.door_events()
+    kinds = {}
+    for ev in events:
+        kinds[ev["kind"]] = kinds.get(ev["kind"], 0) + 1
+    from doornode.event_names import TYPES
+    from doornode.event_record import CLOCK_UNSET
+    by_code = {code: name for name, code in TYPES.items()}
+    names = {k: by_code.get(k & ~CLOCK_UNSET, f"type {k}") for k in kinds}
+    unset = sum(n for k, n in kinds.items() if k & CLOCK_UNSET)
+    console.print(f"  door #{district.door_id}: {len(events)} events verified and stored: " +
+                  ", ".join(f"{names[k]} x{n}" for k, n in sorted(kinds.items())) +
+                  (f" ({unset} logged before the node's clock was set: ordered by sequence)" if unset else ""))
+    console.print("  card ids and times only: names and ID numbers never left the district server")
 
 
 def show_timeline(timeline: list[dict]) -> None:

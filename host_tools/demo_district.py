@@ -64,6 +64,9 @@ class DemoDistrict:
                                         node_id="door-0001")
             user = access.create_user(s, None, "district-demo", "district", district)
             self.token = access.issue_token(ctx.secrets.token_signing, user, 3600)
+            street_area = Area(street.district_id, street.id)
+            visitor = access.create_user(s, None, "maintainer-demo", "maintainer", street_area)
+            self.maintainer_token = access.issue_token(ctx.secrets.token_signing, visitor, 3600)
             self.site_id, self.building_id, self.door_id = site.id, building.id, door.id
 
     def register_resident(self, seq: int, name: str) -> int:
@@ -83,6 +86,11 @@ class DemoDistrict:
 
     def activate(self, card: dict) -> None:
         self.http.post(f"/cards/{card['id']}/activate").raise_for_status()
+
+    def door_events(self) -> list[dict]:
+        r = self.http.get(f"/doors/{self.door_id}/events")
+        r.raise_for_status()
+        return r.json()
 
     def card_list(self) -> tuple[bytes, str]:
         self.http.post("/card-lists/build").raise_for_status()
