@@ -2,7 +2,7 @@
 
     summary = visit(twin.url, spool_path, server_url, token)
     # {"door_id", "pulled", "uploaded", "duplicates", "rejected", "gaps", "acknowledged",
-    #  "node_segments_freed", "spool_trimmed", "card_list", "clock_drift_s", "node_unacked"}
+    #  "trimmed" (= node_segments_freed: 254-event segments the node deleted), "node_segments_freed", "spool_trimmed", "card_list", "clock_drift_s", "node_unacked"}
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def visit(port: str, spool_path: str | Path, server_url: str, token: str) -> dic
             "duplicates": up.duplicates, "rejected": len(up.rejected),
             "gaps": up.gaps.get(pulled.door_id, []),
             "acknowledged": ack.get("acked") if ack.get("ok") else None,
-            "node_segments_freed": ack.get("dropped", 0), "spool_trimmed": ack.get("spool_trimmed", 0),
+            "trimmed": ack.get("dropped", 0), "node_segments_freed": ack.get("dropped", 0), "spool_trimmed": ack.get("spool_trimmed", 0),
             "card_list": (done.get("card_list") or {}).get("version"),
             "clock_drift_s": (done.get("clock") or {}).get("drift_s"),
             "node_unacked": after["log"]["unacked"]}

@@ -60,6 +60,7 @@ class PullResult:
     conflicts: int = 0       # records that differ from the spool's copy (kept as first pulled)
     link_breaks: list = field(default_factory=list)  # where the node's chain does not link up
     gaps: list = field(default_factory=list)         # (from, to, reason) not pulled
+    refetched: int = 0       # records pulled again because the server lacks them
     first: int = 0
     head: int = 0
     wire_bytes: int = 0
@@ -68,7 +69,7 @@ class PullResult:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("door_id", "log_id", "node_id", "pulled", "duplicates",
-                                               "conflicts", "link_breaks", "gaps", "first", "head",
+                                               "conflicts", "link_breaks", "gaps", "refetched", "first", "head",
                                                "wire_bytes", "elapsed_s")}
 
 
@@ -139,8 +140,27 @@ def pull_events(transport, spool: Spool, progress: Callable[[PullProgress], None
         if reply["count"] == 0:
             break
         start = expect
+    result.refetched = _refetch(svc, spool, door, log_id, lg["first"])
     result.elapsed_s = time.monotonic() - t0
     return result
+
+
+def _refetch(svc: NodeService, spool: Spool, door: int, log_id: int, node_first: int) -> int:
+    """Pull again what the server said it lacks (a record refused as damaged or edited in a
+    spool, one never uploaded), while the node still holds it: the node keeps every record
+    the district has not acknowledged, and acknowledgements stop before a hole."""
+    got = 0
+    for a, b in spool.server_gaps(door, log_id):
+        start = max(a, node_first)
+        while start <= b:
+            reply, payload = svc.call("events", **{"from": start, "max": min(CHUNK, b - start + 1)})
+            if not reply.get("ok") or reply["log_id"] != log_id or not reply["count"]:
+                break
+            with spool.transaction():
+                for header, first_index, recs in decode_batch(payload or b""):
+                    got += spool.refill_slice(door, log_id, header, first_index, recs)
+            start = reply["next"]
+    return got
 
 
 def _head_of(st: dict) -> dict:

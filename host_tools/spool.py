@@ -199,6 +199,33 @@ class Spool:
                             "VALUES(?, ?, ?, ?, ?)", rows)
         return new, dup, bad
 
+    def refill_slice(self, door_id: int, log_id: int, header: bytes, first_index: int, records: bytes) -> int:
+        """Records pulled again because the server lacks them: the node's copy replaces the
+        spool's (which may have been damaged or edited) and goes up again. Returns how many."""
+        h = er.unpack_header(header)
+        segment, first = h[er.HDR_SEGMENT], h[er.HDR_FIRST_SEQ]
+        self.db.execute("INSERT OR IGNORE INTO segments VALUES(?, ?, ?, ?, ?)",
+                        (door_id, log_id, segment, first, header))
+        n = len(records) // er.RECORD_SIZE
+        self.db.executemany(
+            "INSERT INTO records(door_id, log_id, seq, segment, record) VALUES(?, ?, ?, ?, ?) "
+            "ON CONFLICT(door_id, log_id, seq) DO UPDATE SET record=excluded.record, uploaded=0",
+            [(door_id, log_id, first + first_index + i, segment, records[i * 16:(i + 1) * 16]) for i in range(n)])
+        return n
+
+    def set_server_gaps(self, door_id: int, log_id: int, gaps: list[dict]) -> None:
+        """What the server says it lacks (missing, cut_tail): the next pull fetches them again."""
+        self.db.execute("DELETE FROM gaps WHERE door_id=? AND log_id=? AND reason='server_missing'",
+                        (door_id, log_id))
+        for g in gaps:
+            if g["kind"] in ("missing", "cut_tail"):
+                self.db.execute("INSERT OR REPLACE INTO gaps VALUES(?, ?, ?, ?, 'server_missing')",
+                                (door_id, log_id, g["from"], g["to"]))
+
+    def server_gaps(self, door_id: int, log_id: int) -> list[tuple[int, int]]:
+        return self.db.execute("SELECT from_seq, to_seq FROM gaps WHERE door_id=? AND log_id=? "
+                               "AND reason='server_missing' ORDER BY from_seq", (door_id, log_id)).fetchall()
+
     def advance(self, door_id: int, log_id: int, next_seq: int, chain_seq: int, chain_tag: int | None) -> None:
         self.db.execute("UPDATE logs SET next_seq=MAX(next_seq, ?), chain_seq=?, chain_tag=? "
                         "WHERE door_id=? AND log_id=?", (next_seq, chain_seq, chain_tag, door_id, log_id))

@@ -64,7 +64,7 @@ def _request(client: httpx.Client, method: str, url: str, result: SyncResult, re
         except httpx.TransportError as e:
             problem = f"cannot reach the server ({e.__class__.__name__}: {e})"
         else:
-            if r.status_code < 500:
+            if r.status_code < 500 and r.status_code != 409:   # 409: lost a race with another upload
                 return r
             problem = f"the server answered {r.status_code}"
         if attempt == retries:
@@ -122,6 +122,7 @@ def sync(spool: Spool, server_url: str, token: str, *, batch_records: int = BATC
                     for s in slices:
                         # Refused records stay in the spool, marked so: they are not sent again.
                         spool.mark_uploaded(st.door_id, st.log_id, s["first_seq"], s["next"] - 1)
+                    spool.set_server_gaps(st.door_id, st.log_id, out["gaps"])
                     if out.get("ack"):
                         spool.put_ack(st.door_id, st.log_id, out["stored_to"], bytes.fromhex(out["ack"]))
                         result.acks[st.door_id] = out["stored_to"]

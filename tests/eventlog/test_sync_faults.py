@@ -148,7 +148,12 @@ def test_event_edited_in_the_spool_is_refused(district_twin, district, tmp_path)
         assert q.seq == 50 and q.record == bytes(rec) and q.uploaded_by == "maintainer-a"
     assert out.acks[1] == 49                                  # the ack stops before the hole
     done = push(node, spool, service=svc)
-    assert done["ack"]["acked"] == 49
+    assert done["ack"]["acked"] == 49                         # the node keeps seq 50 and after
+    again = pull_events(node, spool, service=svc)             # the next visit fetches it again
+    assert again.refetched == 1 and spool.record(1, log_id, 50) != bytes(rec)
+    out = sync(spool, server.url, _token(world))
+    assert out.rejected == [] and out.gaps == {} and out.acks[1] == again.head
+    assert _stored(world) == list(range(1, again.head + 1))
     node.close()
 
 

@@ -124,6 +124,16 @@ def test_tampered_head_is_not_trusted(client, world):
     assert out["head"]["verified"] is False and out["stored_to"] == 20
 
 
+def test_a_log_cut_back_is_noticed(client, world):
+    door = world.doors_a[0]
+    full = HostLog(ROOT_SECRET, door).fill(600)
+    assert _post(client, world, door, full.batch()).json()["stored_to"] == 600
+    shorter = HostLog(ROOT_SECRET, door).fill(500)          # the same log, as if cut at 500
+    out = _post(client, world, door, shorter.batch(450, 500)).json()
+    assert out["head"]["verified"] and "cut back" in out["head"]["problem"]
+    assert out["duplicates"] == 51 and out["stored_to"] == 600
+
+
 def test_clock_unset_events_keep_their_order(client, world):
     door = world.doors_a[0]
     log = HostLog(ROOT_SECRET, door)
