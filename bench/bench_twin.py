@@ -97,7 +97,9 @@ def main() -> None:
                 node.exec("import gc\ngc.collect()")
                 print(f"heap free with the door firmware loaded (main loop interrupted): "
                       f"{node.eval('gc.mem_free()')} bytes")
+        pristine = image.read_bytes()
         for baud in (None, 115200):
+            image.write_bytes(pristine)       # a fresh flash: mpremote skips files already there
             up, down = fs_cp(image, size, baud, tmp)
             line = f"at {baud} baud (line rate {baud / 10:.0f} B/s)" if baud else "unthrottled"
             frac = (lambda r: f", {r / (baud / 10) * 100:.0f} % of the line rate") if baud else (lambda r: "")
