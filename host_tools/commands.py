@@ -92,7 +92,9 @@ def _twin(sub):
     tsub = p.add_subparsers(dest="twin_command", metavar="ACTION", required=True)
     r = tsub.add_parser("run", help="boot a twin from an image file and serve its REPL and bench until Ctrl-C")
     r.add_argument("image", type=Path, help="flash image (doorctl image build); writes persist into it")
-    r.add_argument("--heap", default="128K", help="MicroPython heap for the firmware (default 128K, as an ESP32)")
+    r.add_argument("--heap", default="128K",
+                   help="the ESP32 heap to model (default 128K); the firmware gets 1.5 times that on the "
+                        "64-bit unix port (docs/twin.md)")
     r.add_argument("--port", type=int, default=0, help="TCP port of the REPL (default: any free port)")
     r.add_argument("--bench-port", type=int, default=0, help="TCP port of the bench channel (default: any free port)")
     r.add_argument("--baud", type=int, default=None, help="limit the REPL to this serial line rate, e.g. 115200")
