@@ -15,7 +15,7 @@ def test_cli_visit_and_demo_summary(district_twin, district, tmp_path, capsys):
     url = district_twin.url
     assert main(["status", "--port", url]) == 0
     assert "door 1" in capsys.readouterr().out
-    assert main(["pull", "--port", url, "--spool", spool, "--quiet"]) == 0
+    assert main(["pull", "--port", url, "--spool", spool]) == 0             # with the progress display
     assert "new events" in capsys.readouterr().out
     assert main(["sync", "--server", server.url, "--token", world.tokens["maintainer_a"], "--spool", spool]) == 0
     out = capsys.readouterr().out
