@@ -29,9 +29,10 @@ _firmware_heap = [bytearray(_heap_target)] if _heap_target else []
 _NODE_DIR = os.getenv("TWIN_NODE_DIR")
 
 import world
+# The shims must be in sys.modules before firmware (or frozen asyncio) imports these names.
 import machine
 import time
-import select
+import select  # noqa: F401
 import hardware
 import blockdev
 import twin
