@@ -196,7 +196,9 @@ def _node(sub):
 
 # Gathered on the node from what every firmware version has (no personal data).
 NODE_INFO = """
-import gc, machine
+import gc
+gc.collect()
+import machine
 from doornode import node_config
 from doornode.version import VERSION
 _c = node_config.load()
