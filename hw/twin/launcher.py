@@ -45,6 +45,7 @@ HEAP_SCALE = 1.5
 TWIN_HEAP_RESERVE = 320 * 1024
 PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET, SOFT_RESET = 1, 2, 3, 4, 5
 CONSOLE_LIMIT = 1 << 20
+SOFT_REBOOT = b"MPY: soft reboot\r\n"
 
 
 class TwinError(Exception):
@@ -248,12 +249,24 @@ class Twin:
         self._note("reset", cause=cause, why=why)
         self._power_on(cause)
 
+    def _lose_power(self, **why) -> None:
+        self._kill()
+        self.powered = False
+        # The ESP32's RTC is not battery-backed: it starts again at the epoch.
+        self._rtc = {"rtc_ns": 0, "host_ns": time.time_ns(), "drift_ppm": self._rtc["drift_ppm"]}
+        self._note("power", on=False, **why)
+
+    def _soft_reboot(self, raw: bool) -> None:
+        """The interpreter restarts from flash; the chip, its RTC and its reset cause stay."""
+        self._kill()
+        self.bridge.to_client += SOFT_REBOOT
+        self._record_console(SOFT_REBOOT)
+        self._note("soft_reset", raw=raw)
+        self._power_on(self.reset_cause, soft=True, skip_main=raw)
+
     def power_off(self) -> None:
         with self._lock:
-            self._kill()
-            self.powered = False
-            self._rtc = {"rtc_ns": 0, "host_ns": time.time_ns(), "drift_ppm": self._rtc["drift_ppm"]}
-            self._note("power", on=False)
+            self._lose_power()
 
     def power_on(self, wait: bool = True, timeout: float = 10.0) -> None:
         with self._lock:
@@ -302,15 +315,11 @@ class Twin:
             return
         code = proc.returncode
         self._proc = None
-        self._kill()
         if code == 0:
             # Ctrl-D at the REPL, which exits the unix port: a board soft-reboots.
-            raw = self.bridge.raw_mode
-            self.bridge.to_client += b"MPY: soft reboot\r\n"
-            self._record_console(b"MPY: soft reboot\r\n")
-            self._note("soft_reset", raw=raw)
-            self._power_on(self.reset_cause, soft=True, skip_main=raw)
+            self._soft_reboot(raw=self.bridge.raw_mode)
         else:
+            self._kill()
             self._note("reset", cause=HARD_RESET, why=f"interpreter crashed (exit {code})")
             self._power_on(HARD_RESET)
 
@@ -423,16 +432,10 @@ class Twin:
         elif kind == "reset":
             self._restart(msg["cause"], "machine.reset()" if msg["cause"] == SOFT_RESET else "deep sleep")
         elif kind == "soft_reset":
-            self._kill()
-            self.bridge.to_client += b"MPY: soft reboot\r\n"
-            self._note("soft_reset", raw=False)
-            self._power_on(self.reset_cause, soft=True)
+            self._soft_reboot(raw=False)
         elif kind == "power_cut":
-            self._flash_fault = {}
-            self._kill()
-            self.powered = False
-            self._rtc = {"rtc_ns": 0, "host_ns": time.time_ns(), "drift_ppm": self._rtc["drift_ppm"]}
-            self._note("power", on=False, why="flash fault")
+            self._flash_fault = {}             # one-shot: the next power-on boots normally
+            self._lose_power(why="flash fault")
 
     def _feed(self) -> None:
         if self._wdt_timeout_ms is not None:
