@@ -63,6 +63,11 @@ class LineRate:
         self._tokens -= n
         return n
 
+    def refund(self, n: int) -> None:
+        """Give back what was allowed but not written (the other side was not ready)."""
+        if self.bytes_per_s is not None:
+            self._tokens += n
+
     def wait_hint(self) -> float:
         if self.bytes_per_s is None:
             return 1.0
@@ -217,7 +222,7 @@ class SerialBridge:
                 except OSError:
                     written = 0
                 del self.to_node[:written]
-                self.rate_in._tokens += n - written
+                self.rate_in.refund(n - written)
         if self.to_client and self.client is not None:
             n = self.rate_out.allowance(len(self.to_client))
             if n:
@@ -229,7 +234,7 @@ class SerialBridge:
                     self.detach()
                     return 1.0
                 del self.to_client[:sent]
-                self.rate_out._tokens += n - sent
+                self.rate_out.refund(n - sent)
         waits = []
         if self.to_node:
             waits.append(self.rate_in.wait_hint())
